@@ -1,0 +1,57 @@
+"""Role-aware navigation for the base layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from facepay.models import User
+
+# (url name, label) per role, in the order shown. Names that do not exist yet are skipped.
+NAVIGATION: dict[str, list[tuple[str, Any]]] = {
+    User.Role.CUSTOMER: [
+        ("customers:home", _("My account")),
+        ("customers:enrol", _("Face enrolment")),
+        ("customers:wallet", _("Wallet")),
+        ("customers:controls", _("Limits & controls")),
+        ("customers:privacy", _("Privacy & data")),
+    ],
+    User.Role.MERCHANT_OWNER: [
+        ("merchants:home", _("Dashboard")),
+        ("merchants:application", _("Application")),
+        ("merchants:stores", _("Stores & terminals")),
+        ("merchants:settlements", _("Settlements")),
+        ("credit:merchant_score", _("Credit score")),
+    ],
+    User.Role.STORE_STAFF: [
+        ("merchants:home", _("Dashboard")),
+        ("payments:terminal_picker", _("Terminal")),
+    ],
+    User.Role.FINANCE_REVIEWER: [
+        ("credit:home", _("SME scores")),
+        ("credit:priority", _("Priority lists")),
+        ("credit:drift", _("Drift")),
+    ],
+    User.Role.OPERATOR: [
+        ("ops", _("Operations")),
+        ("merchants:review_queue", _("Merchant review")),
+        ("admin:index", _("Admin")),
+    ],
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label in NAVIGATION.get(user.role, []):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    return {"nav_items": items}

@@ -1,0 +1,79 @@
+"""Component checks behind /healthz. Each returns a small dict with `ok` and details."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from facepay.celery import app as celery_app
+
+Check = dict[str, Any]
+
+
+def check_database() -> Check:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_cache() -> Check:
+    key, value = f"healthz:{secrets.token_hex(8)}", secrets.token_hex(8)
+    cache.set(key, value, timeout=10)
+    ok = cache.get(key) == value
+    cache.delete(key)
+    return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def check_celery_broker() -> Check:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "mode": "in-process"}
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return {"ok": True, "mode": "broker", "transport": conn.transport_cls}
+
+
+async def _channel_round_trip() -> float:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    nonce = secrets.token_hex(8)
+    started = time.perf_counter()
+    await layer.send(channel, {"type": "health.ping", "nonce": nonce})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    if message.get("nonce") != nonce:
+        raise RuntimeError("channel layer returned a different message")
+    return (time.perf_counter() - started) * 1000
+
+
+def check_channel_layer() -> Check:
+    elapsed_ms = async_to_sync(_channel_round_trip)()
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return {"ok": True, "backend": backend, "round_trip_ms": round(elapsed_ms, 2)}
+
+
+CHECKS: dict[str, Callable[[], Check]] = {
+    "database": check_database,
+    "cache": check_cache,
+    "celery_broker": check_celery_broker,
+    "channel_layer": check_channel_layer,
+}
+
+
+def run_checks() -> tuple[bool, dict[str, Check]]:
+    """Run every component check; a check that raises is reported as failed with its error."""
+    results: dict[str, Check] = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return all(r["ok"] for r in results.values()), results

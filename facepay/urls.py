@@ -1,0 +1,43 @@
+"""Mounts each app: pages at /<app>/, API at /api/<app>/, plus schema, docs, health and auth."""
+
+from types import ModuleType
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from credit import urls as credit_urls
+from customers import urls as customers_urls
+from facepay import api, views
+from merchants import urls as merchants_urls
+from payments import urls as payments_urls
+
+
+def app_urls(app: str, module: ModuleType) -> list[URLPattern | URLResolver]:
+    """Pages at /<app>/ (namespace <app>), API at /api/<app>/ (namespace <app>_api)."""
+    return [
+        path(f"{app}/", include((module.urlpatterns, app))),
+        path(f"api/{app}/", include((module.api_urlpatterns, f"{app}_api"))),
+    ]
+
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("home/", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("ops/", views.ops, name="ops"),
+    path("ops/ping/", views.ops_ping, name="ops_ping"),
+    path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/me/", api.MeApi.as_view(), name="api_me"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    *app_urls("customers", customers_urls),
+    *app_urls("merchants", merchants_urls),
+    *app_urls("payments", payments_urls),
+    *app_urls("credit", credit_urls),
+]

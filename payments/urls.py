@@ -1,0 +1,5 @@
+app_name = "payments"
+
+urlpatterns: list = []
+
+api_urlpatterns: list = []

@@ -1,0 +1,149 @@
+"""The real stack: PostgreSQL, Redis, a Celery worker process and the ASGI server (uvicorn).
+
+The processes run against pytest-django's PostgreSQL test database, so tests that drive them
+use `django_db(transaction=True)`: their rows must be committed for other processes to see.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from facepay.celery import app as celery_app
+from facepay.models import User
+
+REPO = Path(__file__).resolve().parents[2]
+LOG_DIR = REPO / "test-artifacts" / "stack"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    for item in items:
+        item.add_marker(pytest.mark.stack)
+        if missing:
+            item.add_marker(pytest.mark.skip(reason=f"real-stack test: set {' and '.join(missing)}"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """Handles on the live processes, for tests that drive them (or kill the worker)."""
+
+    env: dict[str, str]
+    base_url: str
+    ws_url: str
+    server: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes] | None = None
+    worker_name: str = ""
+    _logs: list[object] = field(default_factory=list)
+
+    def start_worker(self, concurrency: int = 2) -> None:
+        self.worker_name = f"stack-{uuid.uuid4().hex[:8]}@127.0.0.1"
+        log = open(LOG_DIR / f"worker-{self.worker_name.split('@')[0]}.log", "wb")  # noqa: SIM115
+        self._logs.append(log)
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "facepay", "worker", "--loglevel=INFO",
+             f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
+             f"--hostname={self.worker_name}"],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.worker.poll() is not None:
+                raise RuntimeError(f"Celery worker exited with {self.worker.returncode}; "
+                                   f"see {log.name}")
+            if celery_app.control.ping(destination=[self.worker_name], timeout=0.5):
+                return
+        raise RuntimeError(f"Celery worker did not answer a ping within 60 s; see {log.name}")
+
+    def kill_worker(self) -> None:
+        """SIGKILL the whole worker process group, as a crashed machine would."""
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(timeout=10)
+        self.worker = None
+
+    def stop_worker(self) -> None:
+        if self.worker is not None and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGTERM)
+            try:
+                self.worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.worker.pid, signal.SIGKILL)
+                self.worker.wait(timeout=10)
+        self.worker = None
+
+    def session_cookie(self, user: User) -> str:
+        """A session id for `user`, stored in the shared database, for HTTP and WebSocket use."""
+        client = Client()
+        client.force_login(user)
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
+    """Start uvicorn and one Celery worker against the test database; stop them at the end."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("real-stack tests need DATABASE_URL to point at PostgreSQL")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{credentials}@{database['HOST']}:{database['PORT'] or 5432}"
+                        f"/{database['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "facepay.settings",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_CONN_MAX_AGE": "0",
+    }
+    celery_app.control.purge()  # jobs left by an earlier run refer to rows that no longer exist
+    port = _free_port()
+    server_log = open(LOG_DIR / "asgi.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "facepay.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1"],
+        cwd=REPO, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    running = Stack(env=env, base_url=f"http://127.0.0.1:{port}", ws_url=f"ws://127.0.0.1:{port}",
+                    server=server, _logs=[server_log])
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"ASGI server exited with {server.returncode}; see asgi.log")
+            try:
+                if httpx.get(f"{running.base_url}/healthz", timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("ASGI server did not answer within 60 s")
+            time.sleep(0.2)
+        running.start_worker()
+        yield running
+    finally:
+        running.stop_worker()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        for log in running._logs:
+            log.close()  # type: ignore[attr-defined]
