@@ -52,7 +52,7 @@ lint: deps
 # Browser tests drive Debian's chromium (no browser download).
 browser-deps:
 	@command -v chromium >/dev/null || { echo "Installing chromium (apt)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
 test-embedded: setup browser-deps
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest --ignore=tests/stack $(PYTEST_ARGS)

@@ -7,7 +7,13 @@ from facepay.money import UnknownCurrency, apply_rate, format_minor, to_minor
 
 @pytest.mark.parametrize(
     ("amount_minor", "expected"),
-    [(3850, "¥38.50"), (5, "¥0.05"), (0, "¥0.00"), (-1250, "-¥12.50"), (123456789, "¥1,234,567.89")],
+    [
+        (3850, "¥38.50"),
+        (5, "¥0.05"),
+        (0, "¥0.00"),
+        (-1250, "-¥12.50"),
+        (123456789, "¥1,234,567.89"),
+    ],
 )
 def test_format_minor_shows_yuan_with_two_decimals(amount_minor: int, expected: str) -> None:
     assert format_minor(amount_minor, "CNY") == expected

@@ -74,8 +74,9 @@ def test_login_lands_each_role_on_its_home_page(
     client: Client, make_user: Callable[..., User], role: str, home: str
 ) -> None:
     user = make_user(role)
-    response = client.post("/accounts/login/", {"username": user.username,
-                                                "password": TEST_PASSWORD}, follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": TEST_PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == home
     assert response.status_code == 200
 
@@ -86,11 +87,11 @@ def test_login_refuses_after_ten_failures_even_with_the_right_password(
     cache.clear()
     user = make_user()
     for _ in range(10):
-        response = client.post("/accounts/login/", {"username": user.username,
-                                                    "password": "wrong"})
+        response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
         assert response.status_code == 200
-    response = client.post("/accounts/login/", {"username": user.username,
-                                                "password": TEST_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     cache.clear()

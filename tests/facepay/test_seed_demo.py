@@ -10,11 +10,21 @@ from merchants.models import Merchant, Store, Terminal
 @pytest.mark.django_db
 def test_seed_demo_builds_the_street_once_and_is_idempotent() -> None:
     call_command("seed_demo")
-    counts = (User.objects.count(), Merchant.objects.count(), Store.objects.count(),
-              Terminal.objects.count(), Customer.objects.count())
+    counts = (
+        User.objects.count(),
+        Merchant.objects.count(),
+        Store.objects.count(),
+        Terminal.objects.count(),
+        Customer.objects.count(),
+    )
     call_command("seed_demo")
-    assert (User.objects.count(), Merchant.objects.count(), Store.objects.count(),
-            Terminal.objects.count(), Customer.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Merchant.objects.count(),
+        Store.objects.count(),
+        Terminal.objects.count(),
+        Customer.objects.count(),
+    ) == counts
     assert Merchant.objects.count() >= 8
     assert len(set(Merchant.objects.values_list("trade", flat=True))) >= 8
     assert Customer.objects.count() == 60

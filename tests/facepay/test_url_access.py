@@ -111,9 +111,11 @@ def test_every_url_refuses_the_wrong_role_and_never_fails(role: str) -> None:
             if name in NOT_ROLE_SCOPED or role in allowed_roles(name):
                 continue
             if role == ANONYMOUS and not is_api:
-                refused = status == 403 or (
-                    status == 302 and "/accounts/login/" in response["Location"]
-                ) or (status == 302 and name.startswith("admin:"))
+                refused = (
+                    status == 403
+                    or (status == 302 and "/accounts/login/" in response["Location"])
+                    or (status == 302 and name.startswith("admin:"))
+                )
             else:
                 refused = status in (401, 403) or (name.startswith("admin:") and status == 302)
             if not refused:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +21,11 @@ import httpx
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from facepay.celery import app as celery_app
 from facepay.models import User
+from tests.stack import browser
 
 REPO = Path(__file__).resolve().parents[2]
 LOG_DIR = REPO / "test-artifacts" / "stack"
@@ -34,7 +36,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.add_marker(pytest.mark.stack)
         if missing:
-            item.add_marker(pytest.mark.skip(reason=f"real-stack test: set {' and '.join(missing)}"))
+            item.add_marker(
+                pytest.mark.skip(reason=f"real-stack test: set {' and '.join(missing)}")
+            )
 
 
 def _free_port() -> int:
@@ -60,17 +64,31 @@ class Stack:
         log = open(LOG_DIR / f"worker-{self.worker_name.split('@')[0]}.log", "wb")  # noqa: SIM115
         self._logs.append(log)
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "facepay", "worker", "--loglevel=INFO",
-             f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-             f"--hostname={self.worker_name}"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "facepay",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname={self.worker_name}",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.worker.poll() is not None:
-                raise RuntimeError(f"Celery worker exited with {self.worker.returncode}; "
-                                   f"see {log.name}")
+                raise RuntimeError(
+                    f"Celery worker exited with {self.worker.returncode}; see {log.name}"
+                )
             if celery_app.control.ping(destination=[self.worker_name], timeout=0.5):
                 return
         raise RuntimeError(f"Celery worker did not answer a ping within 60 s; see {log.name}")
@@ -110,7 +128,7 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{credentials}@{database['HOST']}:{database['PORT'] or 5432}"
-                        f"/{database['NAME']}",
+        f"/{database['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "facepay.settings",
         "PYTHONUNBUFFERED": "1",
@@ -120,12 +138,31 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
     port = _free_port()
     server_log = open(LOG_DIR / "asgi.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "facepay.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
-        cwd=REPO, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "facepay.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    running = Stack(env=env, base_url=f"http://127.0.0.1:{port}", ws_url=f"ws://127.0.0.1:{port}",
-                    server=server, _logs=[server_log])
+    running = Stack(
+        env=env,
+        base_url=f"http://127.0.0.1:{port}",
+        ws_url=f"ws://127.0.0.1:{port}",
+        server=server,
+        _logs=[server_log],
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -147,3 +184,34 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         server.wait(timeout=20)
         for log in running._logs:
             log.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Page]]:
+    """Factory: a fresh chromium page, optionally with a fake camera showing a photo."""
+    if not Path(browser.CHROMIUM).exists():
+        pytest.skip(f"browser test: {browser.CHROMIUM} is missing (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
+    # are still plain synchronous code, so Django's async guard does not apply to them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        launched: list[Browser] = []
+
+        def open_page(camera_photo: Path | None = None, locale: str = "zh-CN") -> Page:
+            camera = (
+                browser.write_y4m(camera_photo, tmp_path / f"camera{len(launched)}.y4m")
+                if camera_photo
+                else None
+            )
+            instance = playwright.chromium.launch(
+                executable_path=browser.CHROMIUM,
+                headless=True,
+                args=browser.chromium_args(camera),
+            )
+            launched.append(instance)
+            context = instance.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+            return context.new_page()
+
+        yield open_page
+        for instance in launched:
+            instance.close()

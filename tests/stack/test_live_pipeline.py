@@ -34,9 +34,14 @@ def test_healthz_on_the_live_server_sees_postgres_redis_broker_and_channels(stac
 def test_task_in_the_worker_reaches_a_websocket_client_within_a_second(stack: Stack) -> None:
     operator = UserFactory(role=User.Role.OPERATOR)
     cookie = stack.session_cookie(operator)
-    with connect(f"{stack.ws_url}/ws/ops/", additional_headers={
-        "Cookie": f"sessionid={cookie}", "Origin": stack.base_url,
-    }, open_timeout=10) as socket:
+    with connect(
+        f"{stack.ws_url}/ws/ops/",
+        additional_headers={
+            "Cookie": f"sessionid={cookie}",
+            "Origin": stack.base_url,
+        },
+        open_timeout=10,
+    ) as socket:
         nonce = uuid.uuid4().hex
         started = time.perf_counter()
         ops_ping_task.delay(nonce=nonce)
@@ -53,7 +58,12 @@ def test_websocket_feed_refuses_a_visitor_who_is_not_an_operator(stack: Stack) -
     customer = UserFactory(role=User.Role.CUSTOMER)
     cookie = stack.session_cookie(customer)
     with pytest.raises(InvalidStatus) as refused:
-        connect(f"{stack.ws_url}/ws/ops/", additional_headers={
-            "Cookie": f"sessionid={cookie}", "Origin": stack.base_url,
-        }, open_timeout=10)
+        connect(
+            f"{stack.ws_url}/ws/ops/",
+            additional_headers={
+                "Cookie": f"sessionid={cookie}",
+                "Origin": stack.base_url,
+            },
+            open_timeout=10,
+        )
     assert refused.value.response.status_code == 403
