@@ -30,12 +30,15 @@ DIFFERENT = [
 
 def similarity(engine: FaceEngine, load: Loader, first: str, second: str) -> float:
     a, b = engine.analyze(load(first))[0], engine.analyze(load(second))[0]
-    assert a.embedding is not None and b.embedding is not None
+    assert a.embedding is not None
+    assert b.embedding is not None
     return float(a.embedding @ b.embedding)
 
 
 @pytest.mark.parametrize(("first", "second"), SAME)
-def test_same_person_matches(engine: FaceEngine, load_photo: Loader, first: str, second: str) -> None:
+def test_same_person_matches(
+    engine: FaceEngine, load_photo: Loader, first: str, second: str
+) -> None:
     assert similarity(engine, load_photo, first, second) >= engine.calibration.match_threshold
 
 

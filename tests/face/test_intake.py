@@ -81,8 +81,15 @@ def test_decode_image_applies_exif_orientation() -> None:
 
 @pytest.mark.parametrize(
     ("mode", "format_name"),
-    [("L", "JPEG"), ("CMYK", "JPEG"), ("RGBA", "PNG"), ("LA", "PNG"), ("P", "PNG"),
-     ("RGB", "WEBP"), ("I;16", "PNG")],
+    [
+        ("L", "JPEG"),
+        ("CMYK", "JPEG"),
+        ("RGBA", "PNG"),
+        ("LA", "PNG"),
+        ("P", "PNG"),
+        ("RGB", "WEBP"),
+        ("I;16", "PNG"),
+    ],
 )
 def test_decode_image_converts_every_mode_to_8_bit_bgr(mode: str, format_name: str) -> None:
     decoded = intake.decode_image(encode(Image.new(mode, (16, 12)), format_name), **LIMITS)

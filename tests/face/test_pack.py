@@ -40,7 +40,9 @@ def test_verify_pack_accepts_the_fetched_files(
     )
 
 
-def test_fetch_pack_is_idempotent(face_manifest: pack.PackManifest, face_config: FaceConfig) -> None:
+def test_fetch_pack_is_idempotent(
+    face_manifest: pack.PackManifest, face_config: FaceConfig
+) -> None:
     report = pack.fetch_pack(face_manifest, config=face_config)
     assert report.downloaded == ()
     assert len(report.verified) == 4
@@ -86,14 +88,14 @@ def test_missing_file_is_reported_with_the_fetch_command(
         pack.verify_pack(face_manifest, config=copied_pack)
 
 
-def test_license_guard_refuses_outside_debug(face_manifest: pack.PackManifest, face_config: FaceConfig) -> None:
+def test_license_guard_refuses_outside_debug(
+    face_manifest: pack.PackManifest, face_config: FaceConfig
+) -> None:
     strict = dataclasses.replace(face_config, is_debug=False, allowed_licenses=("Apache-2.0",))
     with pytest.raises(errors.ModelPackLicenseRefused):
         pack.check_license(face_manifest, config=strict)
     pack.check_license(face_manifest, config=dataclasses.replace(strict, is_debug=True))
-    pack.check_license(
-        face_manifest, config=dataclasses.replace(strict, allowed_licenses=("MIT",))
-    )
+    pack.check_license(face_manifest, config=dataclasses.replace(strict, allowed_licenses=("MIT",)))
 
 
 def test_model_version_names_pack_and_embedder_hash(face_manifest: pack.PackManifest) -> None:

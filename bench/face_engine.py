@@ -1,0 +1,369 @@
+"""Face-engine benchmark: per-stage latency on camera-shaped frames, fps, gallery search.
+
+Run: `python bench/face_engine.py [--frames 60] [--sizes 10000,100000,1000000] [--write-docs]`.
+Frames are real photos from FACEPAY_FACES_DIR/dev letterboxed into 640x480 (never stretched).
+Gallery vectors are random unit vectors; each query is a gallery vector plus noise (cosine
+about 0.6 to its source, like a probe to its template), so recall@1 is measured against exact
+search. Stays plain Python (no Django) so it measures the engine, not the web stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import faiss
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from facepay.face import intake, pack
+from facepay.face.config import FaceConfig, get_config
+from facepay.face.embedder import align
+from facepay.face.engine import FaceEngine
+from facepay.face.gallery import GalleryIndex
+from facepay.face.landmarks import five_points
+from facepay.face.runtime import available_providers, onnxruntime_version
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+SECTION = "## Face engine"
+
+
+def percentile(values: list[float], point: float) -> float:
+    return float(np.percentile(np.array(values), point))
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_model() -> str:
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def camera_frames(config: FaceConfig, count: int) -> list[np.ndarray]:
+    """Real photos letterboxed into 640x480 grey-padded frames, spread over the dev set."""
+    root = config.faces_dir / "dev"
+    folders = sorted(path for path in root.iterdir() if path.is_dir())
+    step = max(1, len(folders) // count)
+    frames = []
+    for folder in folders[::step][:count]:
+        photo = sorted(folder.glob("*.jpg"))[0]
+        image = intake.decode_image(photo.read_bytes(), max_bytes=32 << 20, max_pixels=64_000_000)
+        pixels = image.pixels_bgr
+        scale = min(640 / pixels.shape[1], 480 / pixels.shape[0])
+        size = (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale))
+        resized = cv2.resize(
+            pixels, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        )
+        frame = np.full((480, 640, 3), 128, dtype=np.uint8)
+        top, left = (480 - size[1]) // 2, (640 - size[0]) // 2
+        frame[top : top + size[1], left : left + size[0]] = resized
+        frames.append(frame)
+    return frames
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    name: str
+    p50_ms: float
+    p95_ms: float
+
+
+def time_stages(engine: FaceEngine, frames: list[np.ndarray], repeats: int) -> list[StageTimes]:
+    """Per-stage wall time on one thread; the probe path is what a payment runs per frame."""
+    stages: dict[str, list[float]] = {
+        name: []
+        for name in (
+            "intake (JPEG decode)",
+            "detect",
+            "landmarks",
+            "liveness",
+            "align",
+            "embed (1 pass)",
+            "embed (flip, 2 passes)",
+            "frame: detect+landmarks+liveness+align+embed(flip)",
+        )
+    }
+    encoded = [
+        cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for frame in frames
+    ]
+    single = FaceEngine(engine.manifest, config=get_config(), use_flip=False)
+    for _ in range(repeats):
+        for frame, data in zip(frames, encoded, strict=True):
+            clock = time.perf_counter
+            start = clock()
+            intake.decode_image(data, max_bytes=8 << 20, max_pixels=16_000_000)
+            stages["intake (JPEG decode)"].append(clock() - start)
+            start = clock()
+            detections = engine.detect(frame)
+            stages["detect"].append(clock() - start)
+            if not detections:
+                continue
+            box = detections[0].box
+            start = clock()
+            points = engine.landmarker.predict(frame, box)
+            stages["landmarks"].append(clock() - start)
+            start = clock()
+            if engine.liveness is not None:
+                engine.liveness.score(frame, box)
+            stages["liveness"].append(clock() - start)
+            start = clock()
+            aligned = align(frame, five_points(points))
+            stages["align"].append(clock() - start)
+            start = clock()
+            single.embedder.embed(aligned)
+            stages["embed (1 pass)"].append(clock() - start)
+            start = clock()
+            engine.embedder.embed(aligned)
+            stages["embed (flip, 2 passes)"].append(clock() - start)
+            start = clock()
+            engine.analyze(frame)
+            stages["frame: detect+landmarks+liveness+align+embed(flip)"].append(clock() - start)
+    return [
+        StageTimes(name, 1000 * percentile(values, 50), 1000 * percentile(values, 95))
+        for name, values in stages.items()
+        if values
+    ]
+
+
+_worker: FaceEngine | None = None
+
+
+def _start_worker() -> None:
+    global _worker
+    config = get_config()
+    _worker = FaceEngine(pack.load_manifest(config.pack), config=config)
+
+
+def _analyze_all(frames: list[np.ndarray]) -> int:
+    assert _worker is not None  # noqa: S101
+    for frame in frames:
+        _worker.analyze(frame)
+    return len(frames)
+
+
+def frames_per_second(frames: list[np.ndarray], processes: int, repeats: int) -> float:
+    """Throughput of `processes` single-threaded engines (the Celery worker layout)."""
+    work = [frames * repeats for _ in range(processes)]
+    with ProcessPoolExecutor(max_workers=processes, initializer=_start_worker) as pool:
+        list(pool.map(_analyze_all, [frames[:2]] * processes))  # warm up every worker
+        start = time.perf_counter()
+        done = sum(pool.map(_analyze_all, work))
+        return done / (time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class GalleryRow:
+    size: int
+    mode: str
+    build_s: float
+    memory_mib: float
+    p50_ms: float
+    p99_ms: float
+    recall_at_1: float
+
+
+def random_units(count: int, rng: np.random.Generator, dimension: int = 512) -> np.ndarray:
+    vectors = np.empty((count, dimension), dtype=np.float32)
+    for start in range(0, count, 100_000):  # chunks keep the float64 temporaries small
+        block = rng.standard_normal((min(100_000, count - start), dimension), dtype=np.float32)
+        vectors[start : start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return vectors
+
+
+def timed_search(
+    search: Callable[[np.ndarray], int], queries: np.ndarray
+) -> tuple[list[float], list[int]]:
+    times, answers = [], []
+    for query in queries:
+        start = time.perf_counter()
+        answers.append(search(query))
+        times.append(time.perf_counter() - start)
+    return times, answers
+
+
+def bench_gallery(
+    size: int, *, queries: int, hnsw_m: int, ef_construction: int, ef_search: int
+) -> list[GalleryRow]:
+    rng = np.random.default_rng(size)
+    vectors = random_units(size, rng)
+    sources = rng.integers(0, size, queries)
+    noise = random_units(queries, rng)
+    probes = vectors[sources] * 0.6 + noise * 0.8  # cosine ~0.6 to the source vector
+    probes /= np.linalg.norm(probes, axis=1, keepdims=True)
+    exact_times, exact_answers = timed_search(
+        lambda query, matrix=vectors: int(np.argmax(matrix @ query)), probes
+    )
+    rows = [
+        GalleryRow(
+            size,
+            "exact (numpy)",
+            0.0,
+            vectors.nbytes / 2**20,
+            1000 * percentile(exact_times, 50),
+            1000 * percentile(exact_times, 99),
+            float(np.mean(np.array(exact_answers) == sources)),
+        )
+    ]
+    gc.collect()
+    before = rss_mib()
+    gallery = GalleryIndex(
+        exact_limit=0, hnsw_m=hnsw_m, ef_construction=ef_construction, ef_search=ef_search
+    )
+    start = time.perf_counter()
+    gallery.replace_all(zip(range(size), vectors, strict=True))
+    build = time.perf_counter() - start
+    memory = rss_mib() - before
+    hnsw_times, hnsw_answers = timed_search(
+        lambda query, index=gallery: index.search(query, k=2)[0].key, probes
+    )
+    rows.append(
+        GalleryRow(
+            size,
+            f"HNSW M={hnsw_m} efC={ef_construction} efS={ef_search}",
+            build,
+            memory,
+            1000 * percentile(hnsw_times, 50),
+            1000 * percentile(hnsw_times, 99),
+            float(np.mean(np.array(hnsw_answers) == np.array(exact_answers))),
+        )
+    )
+    return rows
+
+
+def markdown(
+    machine: list[str],
+    stages: list[StageTimes],
+    fps: dict[int, float],
+    gallery: list[GalleryRow],
+    seconds: float,
+) -> str:
+    lines = [
+        SECTION,
+        "",
+        *machine,
+        "",
+        "### Per-stage latency (640x480 frames from real photos, one thread)",
+        "",
+    ]
+    lines += ["| stage | p50 ms | p95 ms |", "|---|---:|---:|"]
+    lines += [f"| {item.name} | {item.p50_ms:.1f} | {item.p95_ms:.1f} |" for item in stages]
+    lines += [
+        "",
+        "### Throughput (single-threaded engines, one per process)",
+        "",
+        "| processes | frames/s |",
+        "|---:|---:|",
+    ]
+    lines += [f"| {processes} | {value:.1f} |" for processes, value in fps.items()]
+    lines += [
+        "",
+        "### Gallery search (512-d unit vectors; query = template + noise, cos about 0.6)",
+        "",
+    ]
+    lines += [
+        "| templates | mode | build s | memory MiB | p50 ms | p99 ms | recall@1 vs exact |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {row.size:,} | {row.mode} | {row.build_s:.1f} | {row.memory_mib:.0f} "
+        f"| {row.p50_ms:.2f} | {row.p99_ms:.2f} | {row.recall_at_1:.4f} |"
+        for row in gallery
+    ]
+    lines += [
+        "",
+        "For the exact rows recall@1 is the share of queries whose top-1 is their source vector.",
+        f"Whole benchmark: {seconds:.0f} s. "
+        "Reproduce with `python bench/face_engine.py --write-docs`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    """Replace (or append) only the face-engine section; other sections belong to others."""
+    existing = DOCS.read_text() if DOCS.is_file() else "# Benchmarks\n\n"
+    start = existing.find(SECTION)
+    if start < 0:
+        updated = existing.rstrip("\n") + "\n\n" + text
+    else:
+        end = existing.find("\n## ", start + len(SECTION))
+        updated = existing[:start] + text + ("" if end < 0 else existing[end:])
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(updated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--hnsw-m", type=int, default=16)
+    parser.add_argument("--ef-construction", type=int, default=40)
+    parser.add_argument("--ef-search", type=int, default=64)
+    parser.add_argument("--write-docs", action="store_true")
+    options = parser.parse_args()
+    started = time.perf_counter()
+    config = get_config()
+    manifest = pack.load_manifest(config.pack)
+    pack.fetch_pack(manifest, config=config)
+    engine = FaceEngine(manifest, config=config)
+    machine = [
+        f"- machine: {os.cpu_count()} CPU cores (nproc), {cpu_model()}, "
+        f"{platform.system()} {platform.release()}",
+        f"- onnxruntime {onnxruntime_version()} ({', '.join(available_providers())}), "
+        f"faiss {faiss.__version__}, "
+        f"numpy {np.__version__}, OpenCV {cv2.__version__}, Python {platform.python_version()}",
+        f"- model pack {manifest.model_version}, 1 intra-op thread per session, spinning off",
+    ]
+    print("\n".join(machine))
+    frames = camera_frames(config, options.frames)
+    engine.analyze(frames[0])  # warm-up
+    stages = time_stages(engine, frames, options.repeats)
+    for item in stages:
+        print(f"{item.name:55} p50 {item.p50_ms:6.1f} ms  p95 {item.p95_ms:6.1f} ms")
+    fps = {processes: frames_per_second(frames, processes, 1) for processes in (1, 2)}
+    for processes, value in fps.items():
+        print(f"{processes} process(es): {value:.1f} frames/s")
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    gallery: list[GalleryRow] = []
+    for size in (int(part) for part in options.sizes.split(",") if part):
+        rows = bench_gallery(
+            size,
+            queries=options.queries,
+            hnsw_m=options.hnsw_m,
+            ef_construction=options.ef_construction,
+            ef_search=options.ef_search,
+        )
+        for row in rows:
+            print(
+                f"{row.size:>9,} {row.mode:32} build {row.build_s:7.1f} s  "
+                f"mem {row.memory_mib:7.0f} MiB  p50 {row.p50_ms:7.2f} ms  "
+                f"p99 {row.p99_ms:7.2f} ms  recall@1 {row.recall_at_1:.4f}"
+            )
+        gallery.extend(rows)
+    seconds = time.perf_counter() - started
+    print(f"total {seconds:.0f} s")
+    if options.write_docs:
+        write_section(markdown(machine, stages, fps, gallery, seconds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""FaceEngine: every face in a frame, and the probe path with quality and liveness gates."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from facepay.face import errors
+from facepay.face.config import FaceConfig, get_config
+from facepay.face.detector import Detection, UltraLightDetector
+from facepay.face.embedder import ArcFaceEmbedder, align
+from facepay.face.geometry import Box, head_pose_degrees
+from facepay.face.intake import IntakeImage
+from facepay.face.landmarks import Landmarker68, five_points
+from facepay.face.liveness import PassiveLiveness, depth_relief_mm
+from facepay.face.pack import Calibration, PackManifest, check_license, load_manifest, verify_pack
+from facepay.face.runtime import make_session
+
+
+@dataclass(frozen=True)
+class FaceQuality:
+    eye_distance_px: float  # between the eye centres, in frame pixels
+    sharpness: float  # variance of the Laplacian of the 112x112 aligned grey crop
+    brightness: float  # mean grey level 0-255 of the aligned crop
+    yaw_deg: float  # + = the face turned to the image's right
+    pitch_deg: float
+    roll_deg: float
+
+
+@dataclass(frozen=True)
+class Face:
+    box: Box
+    detection_score: float
+    prominence: float  # box side x closeness to the frame centre; picks the probe face
+    landmarks: tuple[tuple[float, float], ...]  # 5 points: eyes, nose, mouth corners
+    quality: FaceQuality
+    liveness_score: float | None  # passive p(live); None when the pack has no liveness model
+    embedding: np.ndarray | None  # unit float32 vector (read-only); None when not computed
+    model_version: str  # pack@embedder-hash: templates must only meet the same version
+    depth_relief_mm: float | None = None  # set by the probe path when a depth map came
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description without the embedding (for live feedback screens)."""
+        return {
+            "box": [round(value, 1) for value in self.box],
+            "detection_score": round(self.detection_score, 4),
+            "landmarks": [[round(x, 1), round(y, 1)] for x, y in self.landmarks],
+            "quality": {name: round(value, 2) for name, value in asdict(self.quality).items()},
+            "liveness_score": None
+            if self.liveness_score is None
+            else round(self.liveness_score, 4),
+            "depth_relief_mm": self.depth_relief_mm,
+            "model_version": self.model_version,
+        }
+
+
+def prominence(box: Box, *, width: int, height: int) -> float:
+    """Box side weighted by closeness to the frame centre (a large background face loses)."""
+    x1, y1, x2, y2 = box
+    side = math.sqrt(max(x2 - x1, 0.0) * max(y2 - y1, 0.0))
+    distance = math.hypot((x1 + x2) / 2 - width / 2, (y1 + y2) / 2 - height / 2)
+    closeness = max(0.0, 1.0 - distance / (0.5 * math.hypot(width, height)))
+    return side * closeness
+
+
+class FaceEngine:
+    """Shared, thread-safe face pipeline of one model pack (sessions are created once)."""
+
+    def __init__(
+        self, manifest: PackManifest, *, config: FaceConfig, use_flip: bool = True
+    ) -> None:
+        check_license(manifest, config=config)
+        verify_pack(manifest, config=config)
+        self.manifest = manifest
+        self.model_version = manifest.model_version
+        threads = config.threads_per_session
+        detector_input = manifest.files["detector"].input
+        self.detector = UltraLightDetector(
+            make_session(manifest.path_of("detector", config), threads=threads),
+            score_threshold=float(detector_input.get("score_threshold", 0.65)),
+            nms_iou=float(detector_input.get("nms_iou", 0.4)),
+        )
+        self.landmarker = Landmarker68(
+            make_session(manifest.path_of("landmarker", config), threads=threads)
+        )
+        self.embedder = ArcFaceEmbedder(
+            make_session(manifest.path_of("embedder", config), threads=threads), use_flip=use_flip
+        )
+        self.liveness = (
+            PassiveLiveness(make_session(manifest.path_of("liveness", config), threads=threads))
+            if "liveness" in manifest.files
+            else None
+        )
+
+    @property
+    def calibration(self) -> Calibration:
+        if self.manifest.calibration is None:
+            raise errors.ModelPackMissing(
+                f"Pack {self.manifest.name!r} is not calibrated: run `manage.py face_eval "
+                "--calibrate`.",
+                pack=self.manifest.name,
+            )
+        return self.manifest.calibration
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+        """Detect faces; when none is found, retry once on the frame padded by a quarter.
+
+        Tightly cropped faces (a face filling the frame) are missed by the 320x240 detector;
+        the padded retry costs one more detector run only on frames that found nothing.
+        """
+        detections = self.detector.detect(frame_bgr)
+        if detections:
+            return detections
+        height, width = frame_bgr.shape[:2]
+        pad_x, pad_y = width // 4, height // 4
+        padded = cv2.copyMakeBorder(
+            frame_bgr, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=(0, 0, 0)
+        )
+        return [
+            Detection(
+                box=(
+                    item.box[0] - pad_x,
+                    item.box[1] - pad_y,
+                    item.box[2] - pad_x,
+                    item.box[3] - pad_y,
+                ),
+                score=item.score,
+            )
+            for item in self.detector.detect(padded)
+        ]
+
+    def describe(
+        self,
+        frame_bgr: np.ndarray,
+        detection: Detection,
+        *,
+        with_embedding: bool = True,
+        with_liveness: bool = True,
+    ) -> Face:
+        """Landmarks, quality, liveness and embedding of one detected face."""
+        height, width = frame_bgr.shape[:2]
+        points68 = self.landmarker.predict(frame_bgr, detection.box)
+        points5 = five_points(points68)
+        aligned = align(frame_bgr, points5)
+        grey = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY)
+        yaw, pitch, roll = head_pose_degrees(points68, width=width, height=height)
+        quality = FaceQuality(
+            eye_distance_px=float(np.linalg.norm(points5[1] - points5[0])),
+            sharpness=float(cv2.Laplacian(grey, cv2.CV_64F).var()),
+            brightness=float(grey.mean()),
+            yaw_deg=yaw,
+            pitch_deg=pitch,
+            roll_deg=roll,
+        )
+        liveness_score = (
+            self.liveness.score(frame_bgr, detection.box)
+            if with_liveness and self.liveness is not None
+            else None
+        )
+        embedding = None
+        if with_embedding:
+            embedding = self.embedder.embed(aligned)
+            embedding.setflags(write=False)
+        return Face(
+            box=detection.box,
+            detection_score=detection.score,
+            prominence=prominence(detection.box, width=width, height=height),
+            landmarks=tuple((float(x), float(y)) for x, y in points5),
+            quality=quality,
+            liveness_score=liveness_score,
+            embedding=embedding,
+            model_version=self.model_version,
+        )
+
+    def analyze(
+        self, image: IntakeImage | np.ndarray, *, with_embedding: bool = True
+    ) -> list[Face]:
+        """Every detected face, most prominent first. Never raises for zero faces."""
+        frame = image.pixels_bgr if isinstance(image, IntakeImage) else image
+        faces = [
+            self.describe(frame, detection, with_embedding=with_embedding)
+            for detection in self.detect(frame)
+        ]
+        return sorted(faces, key=lambda face: face.prominence, reverse=True)
+
+    def pick_probe_detection(self, frame_bgr: np.ndarray) -> Detection:
+        """The most prominent face; raises NoFace, or MultipleFaces when another is close."""
+        height, width = frame_bgr.shape[:2]
+        detections = self.detect(frame_bgr)
+        if not detections:
+            raise errors.NoFace("No face was found in the image.")
+        ranked = sorted(
+            detections,
+            key=lambda item: prominence(item.box, width=width, height=height),
+            reverse=True,
+        )
+        if len(ranked) > 1:
+            first = prominence(ranked[0].box, width=width, height=height)
+            second = prominence(ranked[1].box, width=width, height=height)
+            if second >= self.calibration.multiple_faces_ratio * first:
+                raise errors.MultipleFaces(
+                    "More than one face is in view; only one person may face the camera.",
+                    faces=len(ranked),
+                )
+        return ranked[0]
+
+    def check_quality(self, face: Face) -> None:
+        """Raise the first failed gate: face_too_small, face_turned, face_blurred, exposure."""
+        gates = self.calibration
+        quality = face.quality
+        if quality.eye_distance_px < gates.min_eye_distance_px:
+            raise errors.FaceTooSmall(
+                "Come closer to the camera.",
+                eye_distance_px=round(quality.eye_distance_px, 1),
+                min_eye_distance_px=gates.min_eye_distance_px,
+            )
+        if abs(quality.yaw_deg) > gates.max_yaw_deg or abs(quality.pitch_deg) > gates.max_pitch_deg:
+            raise errors.FaceTurned(
+                "Look straight at the camera.",
+                yaw_deg=round(quality.yaw_deg, 1),
+                pitch_deg=round(quality.pitch_deg, 1),
+            )
+        if quality.sharpness < gates.min_sharpness:
+            raise errors.FaceBlurred(
+                "Hold still: the picture is blurred.", sharpness=round(quality.sharpness, 1)
+            )
+        if not gates.min_brightness <= quality.brightness <= gates.max_brightness:
+            raise errors.FaceBadlyExposed(
+                "The face is too dark or too bright.", brightness=round(quality.brightness, 1)
+            )
+
+    def probe(
+        self,
+        image: IntakeImage | np.ndarray,
+        *,
+        depth: np.ndarray | None = None,
+        depth_millimetres_per_unit: float = 1.0,
+        require_liveness: bool = True,
+    ) -> Face:
+        """The one face to recognise, with its embedding, after every gate has passed.
+
+        Raises NoFace, MultipleFaces, FaceTooSmall, FaceTurned, FaceBlurred, FaceBadlyExposed
+        or SpoofSuspected (passive score below the calibrated threshold, or a flat depth map).
+        """
+        frame = image.pixels_bgr if isinstance(image, IntakeImage) else image
+        detection = self.pick_probe_detection(frame)
+        face = self.describe(frame, detection, with_embedding=False, with_liveness=True)
+        self.check_quality(face)
+        gates = self.calibration
+        if require_liveness and (
+            face.liveness_score is None or face.liveness_score < gates.liveness_threshold
+        ):
+            raise errors.SpoofSuspected(
+                "The camera could not confirm a live person.",
+                liveness_score=face.liveness_score,
+                liveness_threshold=gates.liveness_threshold,
+            )
+        relief = None
+        if depth is not None:
+            height, width = frame.shape[:2]
+            relief = depth_relief_mm(
+                depth,
+                detection.box,
+                frame_width=width,
+                frame_height=height,
+                millimetres_per_unit=depth_millimetres_per_unit,
+            )
+            if relief is None or relief < gates.depth_min_relief_mm:
+                raise errors.SpoofSuspected(
+                    "The face looks flat to the depth camera.",
+                    depth_relief_mm=relief,
+                    depth_min_relief_mm=gates.depth_min_relief_mm,
+                )
+        embedding = self.embedder.embed(align(frame, np.array(face.landmarks, dtype=np.float32)))
+        embedding.setflags(write=False)
+        return Face(
+            box=face.box,
+            detection_score=face.detection_score,
+            prominence=face.prominence,
+            landmarks=face.landmarks,
+            quality=face.quality,
+            liveness_score=face.liveness_score,
+            embedding=embedding,
+            model_version=face.model_version,
+            depth_relief_mm=relief,
+        )
+
+
+_engine: FaceEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> FaceEngine:
+    """The process-wide engine of the configured pack, created on first use (thread-safe)."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                config = get_config()
+                _engine = FaceEngine(load_manifest(config.pack), config=config)
+    return _engine

