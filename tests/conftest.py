@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,13 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
+from facepay import crypto
 from facepay.models import User
 from tests.facepay.factories import UserFactory
 
 STRICT = os.environ.get("FACEPAY_STRICT_TESTS") == "1"
+# One fixed key-encryption key for the test process and the stack's server and worker processes.
+TEST_DATA_KEYS = "test:" + base64.b64encode(b"facepay-test-key-encryption-key!").decode()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -66,3 +70,11 @@ def _fast_password_hashing(request: pytest.FixtureRequest, settings) -> None:  #
     # Stack tests keep the real hasher: the live server must verify the passwords they set.
     if request.node.get_closest_marker("stack") is None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _test_data_keys(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    settings.FACEPAY_DATA_KEYS = [TEST_DATA_KEYS]
+    crypto._key_ring.cache_clear()
+    yield
+    crypto._key_ring.cache_clear()

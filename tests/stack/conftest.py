@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from facepay.celery import app as celery_app
 from facepay.models import User
+from tests.conftest import TEST_DATA_KEYS
 from tests.stack import browser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -133,6 +134,7 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         "DJANGO_SETTINGS_MODULE": "facepay.settings",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_CONN_MAX_AGE": "0",
+        "FACEPAY_DATA_KEYS": TEST_DATA_KEYS,
     }
     celery_app.control.purge()  # jobs left by an earlier run refer to rows that no longer exist
     port = _free_port()
