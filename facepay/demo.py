@@ -21,8 +21,14 @@ WENZHOU_LUCHENG = "330302"  # administrative division code used in the demo cred
 # (username, display name, business, trade, address on Wuma Street, stores)
 MERCHANTS: list[tuple[str, str, str, str, str, list[str]]] = [
     ("owner.teahouse", "王建国", "五马茶楼", "teahouse", "五马街 12 号", ["五马茶楼 总店"]),
-    ("owner.noodles", "陈美玲", "温州鱼丸面馆", "restaurant", "五马街 28 号",
-     ["鱼丸面馆 五马店", "鱼丸面馆 公园路店"]),
+    (
+        "owner.noodles",
+        "陈美玲",
+        "温州鱼丸面馆",
+        "restaurant",
+        "五马街 28 号",
+        ["鱼丸面馆 五马店", "鱼丸面馆 公园路店"],
+    ),
     ("owner.bakery", "林晓峰", "老城烘焙坊", "bakery", "五马街 35 号", ["老城烘焙坊"]),
     ("owner.fruit", "黄丽华", "鲜果时光", "fruit", "五马街 41 号", ["鲜果时光"]),
     ("owner.shoes", "周德明", "瓯越皮鞋", "shoes", "五马街 56 号", ["瓯越皮鞋 旗舰店"]),
@@ -33,8 +39,7 @@ MERCHANTS: list[tuple[str, str, str, str, str, list[str]]] = [
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-         "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东", "雪梅", "志明", "海燕", "文静"]
+GIVEN = "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 建华 晓东 雪梅 志明".split()
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,13 @@ def _demo_password_hash() -> str:
 def _user(username: str, *, role: str, display_name: str, phone: str = "") -> User:
     user, _ = User.objects.get_or_create(
         username=username,
-        defaults={"role": role, "display_name": display_name, "phone": phone,
-                  "email": f"{username}@demo.facepay.local", "password": _demo_password_hash()},
+        defaults={
+            "role": role,
+            "display_name": display_name,
+            "phone": phone,
+            "email": f"{username}@demo.facepay.local",
+            "password": _demo_password_hash(),
+        },
     )
     return user
 
@@ -68,7 +78,7 @@ def _credit_code(index: int) -> str:
 @transaction.atomic
 def seed_street(*, customers: int = 60) -> list[DemoLogin]:
     """Create (or find) the demo street's people and places; safe to run any number of times."""
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
     logins = [
         DemoLogin("operator", "operator", DEMO_PASSWORD, "platform operator"),
         DemoLogin("finance_reviewer", "finance", DEMO_PASSWORD, "city finance office"),
@@ -87,8 +97,14 @@ def seed_street(*, customers: int = 60) -> list[DemoLogin]:
         owner = _user(username, role=User.Role.MERCHANT_OWNER, display_name=owner_name)
         merchant, _ = Merchant.objects.get_or_create(
             credit_code=_credit_code(index),
-            defaults={"owner": owner, "name": business, "trade": trade, "address": address,
-                      "status": Merchant.Status.APPROVED, "approved_at": timezone.now()},
+            defaults={
+                "owner": owner,
+                "name": business,
+                "trade": trade,
+                "address": address,
+                "status": Merchant.Status.APPROVED,
+                "approved_at": timezone.now(),
+            },
         )
         logins.append(DemoLogin("merchant_owner", username, DEMO_PASSWORD, business))
         for store_index, store_name in enumerate(store_names, start=1):
@@ -96,20 +112,28 @@ def seed_street(*, customers: int = 60) -> list[DemoLogin]:
                 merchant=merchant, name=store_name, defaults={"address": address}
             )
             Terminal.objects.get_or_create(store=store, name="柜台 1")
-            cashier = _user(f"cashier.{username.split('.')[1]}{store_index}",
-                            role=User.Role.STORE_STAFF,
-                            display_name=f"{store_name} 收银员")
+            cashier = _user(
+                f"cashier.{username.split('.')[1]}{store_index}",
+                role=User.Role.STORE_STAFF,
+                display_name=f"{store_name} 收银员",
+            )
             StoreStaff.objects.get_or_create(store=store, user=cashier)
             if index <= 2:
-                logins.append(DemoLogin("store_staff", cashier.username, DEMO_PASSWORD,
-                                        store_name))
+                logins.append(DemoLogin("store_staff", cashier.username, DEMO_PASSWORD, store_name))
 
     for number in range(1, customers + 1):
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         phone = f"+86138{5770000 + number:07d}"
-        user = _user(f"customer{number:02d}", role=User.Role.CUSTOMER, display_name=name,
-                     phone=phone)
+        user = _user(
+            f"customer{number:02d}", role=User.Role.CUSTOMER, display_name=name, phone=phone
+        )
         Customer.objects.get_or_create(user=user)
-    logins.append(DemoLogin("customer", "customer01", DEMO_PASSWORD,
-                            f"one of {customers} customers (customer01 … customer{customers:02d})"))
+    logins.append(
+        DemoLogin(
+            "customer",
+            "customer01",
+            DEMO_PASSWORD,
+            f"one of {customers} customers (customer01 … customer{customers:02d})",
+        )
+    )
     return logins
