@@ -39,7 +39,7 @@ MERCHANTS: list[tuple[str, str, str, str, str, list[str]]] = [
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
-GIVEN = "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 建华 晓东 雪梅 志明".split()
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚华东梅"  # one-character given names
 
 
 @dataclass(frozen=True)
