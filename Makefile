@@ -1,4 +1,5 @@
-# FacePay Street. Two commands for a newcomer:
+# FacePay Street. A newcomer runs ./street.sh run | test, which installs make and the build
+# packages and then calls these targets:
 #   make run   – install everything, migrate, seed the demo street, serve http://127.0.0.1:8000
 #   make test  – ruff, migrations check, the embedded test suite, and the real-stack suite when
 #                DATABASE_URL and REDIS_URL are set
@@ -51,8 +52,9 @@ lint: deps
 
 # Browser tests drive Debian's chromium (no browser download).
 browser-deps:
-	@command -v chromium >/dev/null || { echo "Installing chromium (apt)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { echo "Installing chromium (apt)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
 test-embedded: setup browser-deps
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest --ignore=tests/stack $(PYTEST_ARGS)
