@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from facepay.celery import app as celery_app
+from facepay.face.engine import get_engine
 
 Check = dict[str, Any]
 
@@ -60,11 +61,18 @@ def check_channel_layer() -> Check:
     return {"ok": True, "backend": backend, "round_trip_ms": round(elapsed_ms, 2)}
 
 
+def check_face_models() -> Check:
+    """The configured pack is present, verified and its sessions are loaded in this process."""
+    engine = get_engine()
+    return {"ok": True, "pack": engine.manifest.name, "model_version": engine.model_version}
+
+
 CHECKS: dict[str, Callable[[], Check]] = {
     "database": check_database,
     "cache": check_cache,
     "celery_broker": check_celery_broker,
     "channel_layer": check_channel_layer,
+    "face_models": check_face_models,
 }
 
 

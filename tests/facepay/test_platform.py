@@ -22,7 +22,13 @@ def test_healthz_reports_every_component_ok_in_embedded_mode(client: Client) -> 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["components"]) >= {"database", "cache", "celery_broker", "channel_layer"}
+    assert set(body["components"]) == {
+        "database",
+        "cache",
+        "celery_broker",
+        "channel_layer",
+        "face_models",
+    }
     assert all(component["ok"] for component in body["components"].values())
     assert body["components"]["channel_layer"]["backend"] == "InMemoryChannelLayer"
 
