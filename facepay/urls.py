@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from credit import urls as credit_urls
 from customers import urls as customers_urls
-from facepay import api, views
+from facepay import api, face_api, views
 from merchants import urls as merchants_urls
 from payments import urls as payments_urls
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/me/", api.MeApi.as_view(), name="api_me"),
+    path("api/face/check", face_api.FaceCheckApi.as_view(), name="api_face_check"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     *app_urls("customers", customers_urls),

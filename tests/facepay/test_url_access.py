@@ -38,6 +38,7 @@ ACCESS: dict[str, set[str]] = {
     "api_docs": EVERYONE,
     "home": SIGNED_IN,
     "api_me": SIGNED_IN,
+    "api_face_check": SIGNED_IN,
     "password_change": SIGNED_IN,
     "password_change_done": SIGNED_IN,
     "ops": {User.Role.OPERATOR},
