@@ -1,0 +1,95 @@
+"""Wallet top-ups from a simulated bank card: funding clearing → customer wallet."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from customers.models import Customer
+from facepay import money
+from payments import ledger
+from payments.errors import (
+    AmountAboveMaximum,
+    AmountInvalid,
+    CardInvalid,
+    CurrencyUnsupported,
+    CustomerUnknown,
+    IdempotencyKeyReused,
+)
+from payments.models import Account, JournalEntry
+
+CARD_BRANDS = ("unionpay", "visa", "mastercard", "amex", "jcb")
+LAST4 = re.compile(r"^[0-9]{4}$")
+
+
+def top_up_reference(*, customer_id: int, idempotency_key: str) -> str:
+    return f"top_up:{customer_id}:{idempotency_key}"
+
+
+def validate_amount(amount_minor: int, *, maximum_minor: int) -> None:
+    """Raise AmountInvalid (≤ 0 or not an int) or AmountAboveMaximum."""
+    if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
+        raise AmountInvalid("The amount must be a positive whole number of minor units.")
+    if amount_minor > maximum_minor:
+        raise AmountAboveMaximum(
+            "The amount is above the platform maximum.", maximum_minor=maximum_minor
+        )
+
+
+def validate_currency(currency: str) -> str:
+    try:
+        return money.validate_currency(currency)
+    except money.UnknownCurrency as exc:
+        raise CurrencyUnsupported("This currency is not supported.", currency=currency) from exc
+
+
+@transaction.atomic(durable=True)
+def wallet_top_up(
+    *,
+    customer_id: int,
+    amount_minor: int,
+    currency: str,
+    card_brand: str,
+    card_last4: str,
+    idempotency_key: str,
+) -> JournalEntry:
+    """Fund a wallet from a (simulated) bank card; idempotent per (customer, key).
+
+    Only the card brand and last 4 digits are kept. Raises AmountInvalid, AmountAboveMaximum,
+    CurrencyUnsupported, CardInvalid, CustomerUnknown, IdempotencyKeyReused (same key, other
+    amount or currency).
+    """
+    validate_amount(amount_minor, maximum_minor=settings.FACEPAY_MAX_TOP_UP_MINOR)
+    currency = validate_currency(currency)
+    brand = card_brand.strip().lower()
+    if brand not in CARD_BRANDS or not LAST4.match(card_last4 or ""):
+        raise CardInvalid("Card brand or last four digits are not valid.")
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise AmountInvalid("An idempotency key of 1–64 characters is required.")
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise CustomerUnknown("No such customer.")
+    reference = top_up_reference(customer_id=customer_id, idempotency_key=idempotency_key)
+    existing = ledger.entry_by_reference(reference)
+    if existing is None:
+        wallet = ledger.wallet_account(customer_id=customer_id, currency=currency)
+        clearing = ledger.platform_account(kind=Account.Kind.FUNDING_CLEARING, currency=currency)
+        try:
+            return ledger.post(
+                kind=JournalEntry.Kind.TOP_UP,
+                currency=currency,
+                reference=reference,
+                memo=f"{brand} ···· {card_last4}",
+                lines=[(clearing, -amount_minor), (wallet, amount_minor)],
+            )
+        except IntegrityError:
+            existing = ledger.entry_by_reference(reference)  # a concurrent twin won
+            if existing is None:
+                raise
+    credited = existing.postings.filter(account__kind=Account.Kind.CUSTOMER_WALLET).first()
+    if existing.currency != currency or credited is None or credited.amount_minor != amount_minor:
+        raise IdempotencyKeyReused(
+            "This key was already used for another top-up.", idempotency_key=idempotency_key
+        )
+    return existing
