@@ -13,6 +13,7 @@ from django.utils import timezone
 from customers.models import Customer
 from facepay.models import User
 from merchants import credit_codes
+from merchants import services as merchant_services
 from merchants.models import Merchant, Store, StoreStaff, Terminal
 
 DEMO_PASSWORD = "wuma-street-2026"  # noqa: S105 - published demo credential, embedded mode only
@@ -111,7 +112,9 @@ def seed_street(*, customers: int = 60) -> list[DemoLogin]:
             store, _ = Store.objects.get_or_create(
                 merchant=merchant, name=store_name, defaults={"address": address}
             )
-            Terminal.objects.get_or_create(store=store, name="柜台 1")
+            terminal, _ = Terminal.objects.get_or_create(store=store, name="柜台 1")
+            if not terminal.secret_sealed:
+                merchant_services.terminal_rotate_secret(actor=None, terminal=terminal)
             cashier = _user(
                 f"cashier.{username.split('.')[1]}{store_index}",
                 role=User.Role.STORE_STAFF,

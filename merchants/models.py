@@ -37,9 +37,21 @@ class Merchant(models.Model):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     trade = models.CharField(_("trade"), max_length=32, choices=Trade.choices)
     address = models.CharField(_("address on the street"), max_length=200, blank=True)
+    owner_legal_name = models.CharField(_("owner's legal name"), max_length=100, blank=True)
+    bank_name = models.CharField(_("settlement bank"), max_length=100, blank=True)
+    bank_account_holder = models.CharField(_("account holder"), max_length=100, blank=True)
+    # The account number sealed with facepay.crypto (aad b"merchant-bank:<pk>"); pages show
+    # only the last four digits, kept in clear for that purpose.
+    bank_account_sealed = models.TextField(blank=True)
+    bank_account_last4 = models.CharField(max_length=4, blank=True)
+    licence_file = models.FileField(upload_to="merchants/licences/", blank=True)
+    licence_content_type = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT)
+    status_reason = models.TextField(blank=True)  # the reviewer's last reason, shown to the owner
     fee_rate_bps = models.PositiveIntegerField(default=60)  # merchant discount rate: 60 = 0.60 %
     created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)  # last review decision
     approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -53,6 +65,33 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def bank_account_masked(self) -> str:
+        return f"**** **** {self.bank_account_last4}" if self.bank_account_last4 else ""
+
+
+class MerchantStatusChange(models.Model):
+    """Append-only history of an application's status: who moved it, when and why."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=32, choices=Merchant.Status.choices)
+    to_status = models.CharField(max_length=32, choices=Merchant.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.merchant}: {self.from_status} → {self.to_status}"
 
 
 class Store(models.Model):
@@ -89,8 +128,19 @@ class Terminal(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="terminals")
     name = models.CharField(_("terminal name"), max_length=80)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Public device key id sent as X-Terminal-Id; null until credentials are issued.
+    key_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    # The HMAC secret, sealed with facepay.crypto (aad b"terminal-secret:<key_id>"): the server
+    # must recompute signatures, so it keeps the secret itself, never a hash of it.
+    secret_sealed = models.TextField(blank=True)
+    secret_issued_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.store} / {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from merchants import views
+from merchants import api, views
 
 app_name = "merchants"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
 ]
 
-api_urlpatterns: list = []
+api_urlpatterns = [
+    path("terminal/me", api.TerminalMeApi.as_view(), name="terminal_me"),
+]

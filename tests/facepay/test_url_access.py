@@ -56,7 +56,7 @@ ACCESS: dict[str, set[str]] = {
 }
 
 # Routes that answer every visitor on purpose but not with a page (e.g. signed terminal calls).
-NOT_ROLE_SCOPED: set[str] = set()
+NOT_ROLE_SCOPED: set[str] = {"merchants_api:terminal_me"}
 
 
 def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:

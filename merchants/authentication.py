@@ -1,0 +1,118 @@
+"""Device authentication for terminal API calls (DRF): HMAC signature, clock window, nonces.
+
+Every refusal is an `AuthenticationFailed` whose code is stable public API (rendered by
+facepay.errors): signature_missing, signature_malformed, terminal_unknown, terminal_revoked,
+merchant_not_approved, timestamp_out_of_range, signature_invalid, nonce_replayed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from merchants import signing
+from merchants.models import Terminal
+from merchants.terminal_keys import terminal_secret
+
+NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+LAST_SEEN_EVERY = timedelta(seconds=30)  # refresh last_seen_at at most this often per terminal
+
+
+def _refuse(code: str, message: str) -> exceptions.AuthenticationFailed:
+    return exceptions.AuthenticationFailed(message, code=code)
+
+
+def nonce_cache_key(terminal_id: int, nonce: str) -> str:
+    return f"merchants:terminal-nonce:{terminal_id}:{nonce}"
+
+
+class TerminalSignatureAuthentication(BaseAuthentication):
+    """Authenticate a signed terminal: `request.auth` is the Terminal, `request.user` anonymous.
+
+    Headers missing → signature_missing (use `OptionalTerminalSignatureAuthentication` to let
+    other authenticators try instead). The nonce is remembered in the Django cache for twice
+    the allowed clock skew, so a captured request can never be replayed inside its window.
+    """
+
+    header = "FacePay-HMAC"
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, Terminal] | None:
+        meta = request._request.META
+        key_id = meta.get("HTTP_X_TERMINAL_ID", "").strip()
+        stamp = meta.get("HTTP_X_TIMESTAMP", "").strip()
+        nonce = meta.get("HTTP_X_NONCE", "").strip()
+        given = meta.get("HTTP_X_SIGNATURE", "").strip().lower()
+        if not (key_id and stamp and nonce and given):
+            raise _refuse(
+                "signature_missing",
+                "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are all required.",
+            )
+        if (
+            not stamp.isdigit()
+            or not NONCE_PATTERN.match(nonce)
+            or not SIGNATURE_PATTERN.match(given)
+        ):
+            raise _refuse("signature_malformed", "A signature header is malformed.")
+        terminal = Terminal.objects.select_related("store__merchant").filter(key_id=key_id).first()
+        if terminal is None or not terminal.secret_sealed:
+            raise _refuse("terminal_unknown", "No terminal has this id.")
+        skew = settings.FACEPAY_TERMINAL_CLOCK_SKEW_SECONDS
+        now = timezone.now()
+        if abs(now.timestamp() - int(stamp)) > skew:
+            raise _refuse(
+                "timestamp_out_of_range",
+                f"X-Timestamp is more than {skew} seconds from the server clock.",
+            )
+        expected = signing.signature(
+            secret=terminal_secret(terminal),
+            method=request._request.method or "",
+            path=request._request.get_full_path(),
+            timestamp=stamp,
+            nonce=nonce,
+            body=request._request.body,
+        )
+        if not hmac.compare_digest(expected, given):
+            raise _refuse("signature_invalid", "The signature does not match this request.")
+        if not terminal.is_active:
+            raise _refuse("terminal_revoked", "This terminal has been revoked.")
+        if not terminal.store.merchant.is_approved:
+            raise _refuse("merchant_not_approved", "This terminal's merchant is not approved.")
+        if not cache.add(nonce_cache_key(terminal.pk, nonce), 1, timeout=2 * skew + 60):
+            raise _refuse("nonce_replayed", "This nonce was already used.")
+        if terminal.last_seen_at is None or now - terminal.last_seen_at > LAST_SEEN_EVERY:
+            Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
+            terminal.last_seen_at = now
+        return AnonymousUser(), terminal
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.header
+
+
+class OptionalTerminalSignatureAuthentication(TerminalSignatureAuthentication):
+    """As above, but a request without X-Terminal-Id is left to the next authenticator."""
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, Terminal] | None:
+        if not request._request.META.get("HTTP_X_TERMINAL_ID"):
+            return None
+        return super().authenticate(request)
+
+
+class IsSignedTerminal(BasePermission):
+    """DRF permission: the request was authenticated by a terminal signature."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not isinstance(request.auth, Terminal):
+            raise _refuse("signature_missing", "This endpoint needs a signed terminal request.")
+        return True

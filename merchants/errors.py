@@ -1,0 +1,57 @@
+"""Refusals of the merchants app; every `code` is public API."""
+
+from __future__ import annotations
+
+from facepay.errors import FacePayError
+
+
+class CreditCodeInvalid(FacePayError):
+    code, http_status = "credit_code_invalid", 400
+
+
+class CreditCodeTaken(FacePayError):
+    code, http_status = "credit_code_taken", 409
+
+
+class LicenceFileInvalid(FacePayError):
+    code, http_status = "licence_file_invalid", 400
+
+
+class LicenceFileTooLarge(FacePayError):
+    code, http_status = "licence_file_too_large", 413
+
+
+class ApplicationIncomplete(FacePayError):
+    code, http_status = "application_incomplete", 400
+
+
+class StatusTransitionInvalid(FacePayError):
+    code, http_status = "status_transition_invalid", 409
+
+
+class ReasonRequired(FacePayError):
+    code, http_status = "reason_required", 400
+
+
+class MerchantNotApproved(FacePayError):
+    code, http_status = "merchant_not_approved", 409
+
+
+class MerchantForbidden(FacePayError):
+    code, http_status = "merchant_forbidden", 403
+
+
+class StoreForbidden(FacePayError):
+    code, http_status = "store_forbidden", 403
+
+
+class TerminalForbidden(FacePayError):
+    code, http_status = "terminal_forbidden", 403
+
+
+class TerminalRevoked(FacePayError):
+    code, http_status = "terminal_revoked", 409
+
+
+class StaffEmailTaken(FacePayError):
+    code, http_status = "staff_email_taken", 409
