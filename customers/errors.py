@@ -1,0 +1,111 @@
+"""Stable refusal codes of the customer portal. A code is public API: never rename one."""
+
+from __future__ import annotations
+
+from facepay.errors import FacePayError
+
+
+class CustomerNotFound(FacePayError):
+    code, http_status = "customer_not_found", 404
+
+
+class AccountClosed(FacePayError):
+    code, http_status = "account_closed", 409
+
+
+class PhoneInvalid(FacePayError):
+    code, http_status = "phone_invalid", 400
+
+
+class PhoneTaken(FacePayError):
+    code, http_status = "phone_taken", 409
+
+
+class UsernameTaken(FacePayError):
+    code, http_status = "username_taken", 409
+
+
+class PasswordRejected(FacePayError):
+    code, http_status = "password_rejected", 400
+
+
+class GuardianConsentRequired(FacePayError):
+    code, http_status = "guardian_consent_required", 422
+
+
+class DateOfBirthInvalid(FacePayError):
+    code, http_status = "date_of_birth_invalid", 400
+
+
+class OtpInvalid(FacePayError):
+    code, http_status = "otp_invalid", 400
+
+
+class OtpExpired(FacePayError):
+    code, http_status = "otp_expired", 400
+
+
+class OtpTooManyAttempts(FacePayError):
+    code, http_status = "otp_too_many_attempts", 429
+
+
+class OtpResendTooSoon(FacePayError):
+    code, http_status = "otp_resend_too_soon", 429
+
+
+class PhoneNotVerified(FacePayError):
+    code, http_status = "phone_not_verified", 409
+
+
+class ConsentMissing(FacePayError):
+    code, http_status = "consent_missing", 409
+
+
+class ConsentDocumentOutdated(FacePayError):
+    code, http_status = "consent_document_outdated", 409
+
+
+class EnrolmentFramesInvalid(FacePayError):
+    code, http_status = "enrolment_frames_invalid", 400
+
+
+class EnrolmentFramesInconsistent(FacePayError):
+    """The frames do not show one and the same person."""
+
+    code, http_status = "enrolment_frames_inconsistent", 422
+
+
+class NotEnrolled(FacePayError):
+    code, http_status = "not_enrolled", 404
+
+
+class LimitInvalid(FacePayError):
+    code, http_status = "limit_invalid", 400
+
+
+class PinInvalid(FacePayError):
+    code, http_status = "pin_invalid", 401
+
+
+class PinLocked(FacePayError):
+    code, http_status = "pin_locked", 423
+
+
+class PinNotSet(FacePayError):
+    code, http_status = "pin_not_set", 409
+
+
+class PinFormatInvalid(FacePayError):
+    code, http_status = "pin_format_invalid", 400
+
+
+class PaymentCodeInvalid(FacePayError):
+    code, http_status = "payment_code_invalid", 401
+
+
+class PaymentCodeRateLimited(FacePayError):
+    code, http_status = "payment_code_rate_limited", 429
+
+
+class FacePayDisabled(FacePayError):
+    code, http_status = "face_pay_disabled", 409
