@@ -252,3 +252,7 @@ FACEPAY_STEP_UP_MAX_TRIES = env.int("FACEPAY_STEP_UP_MAX_TRIES", default=3)
 FACEPAY_STEP_UP_MARGIN = env.float("FACEPAY_STEP_UP_MARGIN", default=0.15)
 FACEPAY_STEP_UP_GALLERY_SIZE = env.int("FACEPAY_STEP_UP_GALLERY_SIZE", default=50_000)
 FACEPAY_SETTLEMENT_CUTOFF_HOUR = env.int("FACEPAY_SETTLEMENT_CUTOFF_HOUR", default=0)
+# Customers: text-message sender class (console/outbox in development), look-alike threshold
+# (cosine; empty = the face pack's calibrated match threshold).
+FACEPAY_SMS_SENDER = env.str("FACEPAY_SMS_SENDER", default="customers.sms.ConsoleSender")
+FACEPAY_LOOKALIKE_THRESHOLD = env.float("FACEPAY_LOOKALIKE_THRESHOLD", default=None)
