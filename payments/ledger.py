@@ -136,12 +136,12 @@ def entry_by_reference(reference: str) -> JournalEntry | None:
     return JournalEntry.objects.filter(reference=reference).first()
 
 
-def post_many(specs: Iterable[EntrySpec], *, batch_size: int = 2000) -> int:
+def post_many(specs: Iterable[EntrySpec], *, batch_size: int = 2000) -> list[JournalEntry]:
     """Bulk-post many balanced entries (seeded history); joins the caller's transaction.
 
     Each entry must sum to zero; balances are updated once per account and checked for the final
     value only, so the caller orders history so that no owned account dips below zero in between.
-    Entries whose reference already exists are skipped (idempotent). Returns entries written.
+    Entries whose reference already exists are skipped (idempotent). Returns the entries written.
     """
     specs = list(specs)
     existing = set(
@@ -151,7 +151,7 @@ def post_many(specs: Iterable[EntrySpec], *, batch_size: int = 2000) -> int:
     )
     specs = [spec for spec in specs if spec.reference not in existing]
     if not specs:
-        return 0
+        return []
     totals: dict[int, int] = defaultdict(int)
     for spec in specs:
         for pk, delta in _check_lines(spec.lines, spec.currency).items():
@@ -189,7 +189,7 @@ def post_many(specs: Iterable[EntrySpec], *, batch_size: int = 2000) -> int:
             ),
             batch_size=batch_size,
         )
-    return len(entries)
+    return entries
 
 
 @dataclass

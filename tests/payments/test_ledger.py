@@ -152,8 +152,8 @@ def test_post_many_posts_history_and_skips_known_references() -> None:
         )
         for n in range(5)
     ]
-    assert ledger.post_many(specs) == 5
-    assert ledger.post_many(specs) == 0
+    assert len(ledger.post_many(specs)) == 5
+    assert ledger.post_many(specs) == []
     wallet.refresh_from_db()
     assert wallet.balance_minor == 50
     assert Posting.objects.count() == 10

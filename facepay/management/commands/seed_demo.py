@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from facepay import demo
+from payments import demo as payments_demo
 
 
 class Command(BaseCommand):
@@ -17,7 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = demo.seed_street(customers=options["customers"])
-        self.stdout.write(self.style.SUCCESS("Demo street ready. Logins (password for all: "
-                                             f"{demo.DEMO_PASSWORD}):"))
+        booked = payments_demo.seed_history(days=120)
+        self.stdout.write(f"Payment history: {booked} payments booked (0 = already there).")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo street ready. Logins (password for all: {demo.DEMO_PASSWORD}):"
+            )
+        )
         for login in logins:
             self.stdout.write(f"  {login.role:<17} {login.username:<20} {login.note}")
