@@ -1,0 +1,269 @@
+"""Credit reads: merchant-level ledger aggregates (the only place that queries payments tables)
+and the finance office's and merchants' views of scores, always scoped to the viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from credit import features
+from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
+from facepay.models import User
+from merchants.models import Merchant
+from payments.models import Dispute, PaymentAttempt, Refund, SettlementBatch
+
+CAPTURED = PaymentAttempt.Status.CAPTURED
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=local_zone())
+
+
+def _sql(queryset: QuerySet) -> str:  # type: ignore[type-arg]
+    return str(queryset.query)
+
+
+def merchant_month_aggregates(
+    *, merchant: Merchant, period_start: date
+) -> features.MonthAggregates:
+    """Merchant-level aggregates of one month from the ledger; reads only, no customer identity
+    leaves the database (customers are counted per anonymous id, never named)."""
+    period_end = features.month_end(period_start)
+    start_at, end_at = local_midnight(period_start), local_midnight(period_end)
+    zone = local_zone()
+    captured = PaymentAttempt.objects.filter(merchant=merchant, status=CAPTURED)
+    in_period = captured.filter(captured_at__gte=start_at, captured_at__lt=end_at)
+
+    totals = in_period.aggregate(gross=Sum("amount_minor"), count=Count("id"))
+    daily_query = (
+        in_period.annotate(day=TruncDate("captured_at", tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("day")
+    )
+    daily = {row["day"]: int(row["total"]) for row in daily_query}
+
+    customers_query = (
+        in_period.exclude(customer=None)
+        .values("customer_id")
+        .annotate(payments=Count("id"))
+        .values_list("payments", flat=True)
+    )
+    per_customer = tuple(sorted(int(n) for n in customers_query))
+
+    refunds_query = Refund.objects.filter(
+        attempt__merchant=merchant, created_at__gte=start_at, created_at__lt=end_at
+    )
+    refunds = refunds_query.aggregate(total=Sum("amount_minor"))["total"] or 0
+    disputes_query = Dispute.objects.filter(
+        attempt__merchant=merchant, opened_at__gte=start_at, opened_at__lt=end_at
+    )
+    dispute_count = disputes_query.count()
+
+    history_start = features.add_months(period_start, -6)
+    monthly_query = (
+        captured.filter(captured_at__gte=local_midnight(history_start), captured_at__lt=end_at)
+        .annotate(day=TruncDate("captured_at", tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("amount_minor"))
+    )
+    monthly: dict[date, int] = {}
+    for row in monthly_query:
+        month = features.month_start(row["day"])
+        monthly[month] = monthly.get(month, 0) + int(row["total"])
+
+    first_query = captured.filter(captured_at__lt=end_at)
+    first_at = first_query.aggregate(first=Min("captured_at"))["first"]
+    settlements_query = SettlementBatch.objects.filter(
+        merchant=merchant, business_date__gte=period_start, business_date__lt=period_end
+    ).values_list("business_date", flat=True)
+    settled_days = len({day for day in settlements_query if daily.get(day, 0) > 0})
+    approved = merchant.approved_at.astimezone(zone).date() if merchant.approved_at else None
+
+    return features.MonthAggregates(
+        period_start=period_start,
+        period_end=period_end,
+        daily_takings_minor=daily,
+        payment_count=int(totals["count"] or 0),
+        gross_minor=int(totals["gross"] or 0),
+        refunds_minor=int(refunds),
+        dispute_count=dispute_count,
+        payments_per_customer=per_customer,
+        monthly_gross_minor=monthly,
+        settled_days=settled_days,
+        first_trade_date=first_at.astimezone(zone).date() if first_at else None,
+        onboarded_date=approved,
+        sources={
+            "gross": _sql(in_period.values("amount_minor")),
+            "daily_takings": _sql(daily_query),
+            "customers": _sql(customers_query),
+            "refunds": _sql(refunds_query.values("amount_minor")),
+            "disputes": _sql(disputes_query.values("id")),
+            "monthly_gross": _sql(monthly_query),
+            "first_trade": _sql(first_query.values("captured_at")),
+            "settlements": _sql(settlements_query),
+            "onboarded": f"merchants_merchant.approved_at WHERE id = {merchant.pk}",
+        },
+    )
+
+
+def active_model() -> ScoreModel:
+    """The one active points table (a data migration seeds expert-1)."""
+    return ScoreModel.objects.get(status=ScoreModel.Status.ACTIVE)
+
+
+def scoreable_merchants() -> QuerySet[Merchant]:
+    return Merchant.objects.filter(status=Merchant.Status.APPROVED).order_by("pk")
+
+
+# --- The finance office's and the merchant's views -------------------------------------------
+
+
+def is_finance(user: User) -> bool:
+    return user.is_authenticated and (user.role == User.Role.FINANCE_REVIEWER or user.is_operator)
+
+
+@dataclass(frozen=True)
+class RankedMerchant:
+    merchant: Merchant
+    score: CreditScore | None
+    previous: CreditScore | None  # the latest score of an earlier month
+    effective_tier: str  # the approved override's tier, else the score's
+    override: ScoreOverride | None  # the approved override in force
+
+    @property
+    def change(self) -> int | None:
+        if self.score is None or self.previous is None:
+            return None
+        if self.score.score is None or self.previous.score is None:
+            return None
+        return self.score.score - self.previous.score
+
+
+def approved_override(score: CreditScore) -> ScoreOverride | None:
+    return (
+        score.overrides.filter(status=ScoreOverride.Status.APPROVED)
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def ranked_merchant(merchant: Merchant) -> RankedMerchant:
+    scores = list(merchant.credit_scores.select_related("model").order_by("-computed_at", "-id"))
+    latest = scores[0] if scores else None
+    previous = None
+    if latest is not None:
+        previous = next((s for s in scores if s.period_start < latest.period_start), None)
+    override = approved_override(latest) if latest is not None else None
+    tier = override.new_tier if override else (latest.tier if latest else "")
+    return RankedMerchant(merchant, latest, previous, tier, override)
+
+
+def score_list_for_finance(
+    *,
+    user: User,
+    trade: str = "",
+    tier: str = "",
+    change: str = "",
+    insufficient: str = "",
+) -> list[RankedMerchant]:
+    """Approved merchants ranked by their latest score (insufficient data last); filters:
+    trade, effective tier, score change since the previous month (up/down/flat), insufficient
+    data (yes/no). Finance reviewers and operators only, else empty."""
+    if not is_finance(user):
+        return []
+    merchants = scoreable_merchants()
+    if trade:
+        merchants = merchants.filter(trade=trade)
+    rows = [ranked_merchant(m) for m in merchants]
+    if tier:
+        rows = [r for r in rows if r.effective_tier == tier]
+    if insufficient == "yes":
+        rows = [
+            r for r in rows if r.score and r.score.status == CreditScore.Status.INSUFFICIENT_DATA
+        ]
+    elif insufficient == "no":
+        rows = [r for r in rows if r.score and r.score.status == CreditScore.Status.SCORED]
+    if change == "up":
+        rows = [r for r in rows if (r.change or 0) > 0]
+    elif change == "down":
+        rows = [r for r in rows if (r.change or 0) < 0]
+    elif change == "flat":
+        rows = [r for r in rows if r.change == 0]
+    rows.sort(key=lambda r: (-(r.score.score or 0) if r.score else 1, r.merchant.name))
+    return rows
+
+
+def priority_lists(*, user: User) -> dict[str, list[RankedMerchant]]:
+    """Loans: effective tier A or B, best score first. Subsidies: tiers A–C with takings growing
+    over 3 months (sound business with room to grow), fastest growth first."""
+    rows = [
+        r
+        for r in score_list_for_finance(user=user)
+        if r.score and r.score.status == CreditScore.Status.SCORED
+    ]
+    loans = [r for r in rows if r.effective_tier in ("A", "B")]
+
+    def growth(row: RankedMerchant) -> float:
+        value = row.score.inputs.get("growth_3m", {}).get("value") if row.score else None
+        return float(value) if value is not None else 0.0
+
+    subsidies = [r for r in rows if r.effective_tier in ("A", "B", "C") and growth(r) > 0]
+    subsidies.sort(key=lambda r: -growth(r))
+    return {"loans": loans, "subsidies": subsidies}
+
+
+def merchant_for_finance(*, user: User, merchant_id: int) -> Merchant | None:
+    if not is_finance(user):
+        return None
+    return scoreable_merchants().filter(pk=merchant_id).first()
+
+
+def score_history(*, merchant: Merchant) -> list[CreditScore]:
+    """Every score row of the merchant, oldest first (the chart reads left to right)."""
+    return list(merchant.credit_scores.select_related("model").order_by("computed_at", "id"))
+
+
+def merchants_owned_by(*, user: User) -> QuerySet[Merchant]:
+    """The merchant owner's own businesses; nobody else's, whatever the id asked for."""
+    if not user.is_authenticated or user.role != User.Role.MERCHANT_OWNER:
+        return Merchant.objects.none()
+    return Merchant.objects.filter(owner=user).order_by("pk")
+
+
+def overrides_pending() -> QuerySet[ScoreOverride]:
+    return ScoreOverride.objects.filter(status=ScoreOverride.Status.PENDING).select_related(
+        "merchant", "score", "requested_by"
+    )
+
+
+def contests_open() -> QuerySet[ScoreContest]:
+    return ScoreContest.objects.filter(status=ScoreContest.Status.OPEN).select_related(
+        "merchant", "score", "requested_by"
+    )
+
+
+def scores_of_month(*, period_start: date) -> list[CreditScore]:
+    """The latest score row per merchant for one month."""
+    rows = CreditScore.objects.filter(period_start=period_start).order_by(
+        "merchant_id", "-computed_at", "-id"
+    )
+    latest: dict[int, CreditScore] = {}
+    for row in rows:
+        latest.setdefault(row.merchant_id, row)
+    return list(latest.values())
+
+
+def scored_months() -> list[date]:
+    return sorted(
+        set(CreditScore.objects.values_list("period_start", flat=True).distinct()), reverse=True
+    )
