@@ -107,5 +107,13 @@ class PaymentCodeRateLimited(FacePayError):
     code, http_status = "payment_code_rate_limited", 429
 
 
+class AccountCloseNotConfirmed(FacePayError):
+    code, http_status = "account_close_not_confirmed", 400
+
+
+class WalletNotEmpty(FacePayError):
+    code, http_status = "wallet_not_empty", 409
+
+
 class FacePayDisabled(FacePayError):
     code, http_status = "face_pay_disabled", 409

@@ -39,6 +39,7 @@ from facepay.face.config import get_config
 from facepay.face.engine import get_engine
 from facepay.models import User
 from facepay.services import audit_event_record
+from payments import selectors as payment_selectors
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 CN_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -81,7 +82,7 @@ def _lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
 
 
-def _require_open(customer: Customer) -> None:
+def require_open(customer: Customer) -> None:
     if customer.is_closed:
         raise errors.AccountClosed("This account is closed.")
 
@@ -205,7 +206,7 @@ def phone_verification_confirm(*, user: User, code: str) -> Customer:
 def customer_profile_update(*, customer: Customer, display_name: str) -> Customer:
     """Change the name shown (masked) on shop screens."""
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     customer.user.display_name = display_name.strip()[:100]
     customer.user.save(update_fields=["display_name"])
     return customer
@@ -258,7 +259,7 @@ def consent_give(
     longer the current one, AccountClosed, or PhoneNotVerified.
     """
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     if not customer.is_phone_verified:
         raise errors.PhoneNotVerified("Verify your phone number first.")
     document = selectors.consent_document_current(purpose=purpose)
@@ -362,7 +363,7 @@ def face_enrol(
     frame number in `extra`, or EnrolmentFramesInconsistent. Nothing is stored on a refusal.
     Look-alikes (closer than the collision threshold to someone else) flag both customers.
     """
-    _require_open(customer)
+    require_open(customer)
     if not customer.is_phone_verified:
         raise errors.PhoneNotVerified("Verify your phone number first.")
     if not selectors.consent_is_complete(customer=customer):
@@ -424,7 +425,7 @@ def _template_store(
     ip_address: str | None,
 ) -> FaceTemplate:
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     if not selectors.consent_is_complete(customer=customer):  # withdrawn meanwhile
         raise errors.ConsentMissing("Give both biometric consents before enrolling.")
     data_key = sealing.customer_data_key(customer)
@@ -563,7 +564,7 @@ def customer_limits_update(
     if step_up_above_minor > per_payment_limit_minor:
         raise errors.LimitInvalid("The step-up amount cannot exceed the per-payment limit.")
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     customer.per_payment_limit_minor = per_payment_limit_minor
     customer.daily_limit_minor = daily_limit_minor
     customer.step_up_above_minor = step_up_above_minor
@@ -587,7 +588,7 @@ def customer_limits_update(
 def customer_face_pay_set(*, customer: Customer, is_enabled: bool) -> Customer:
     """Switch face payment on or off (off = instant self-freeze for every terminal)."""
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     customer.is_face_pay_enabled = is_enabled
     customer.save(update_fields=["is_face_pay_enabled"])
     audit_event_record(
@@ -604,7 +605,7 @@ def payment_pin_set(*, customer: Customer, pin: str) -> Customer:
     if not PIN.match(pin or "") or pin in OBVIOUS_PINS:
         raise errors.PinFormatInvalid("Choose six digits that are not an obvious sequence.")
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     customer.payment_pin_hash = make_password(pin)
     customer.pin_failed_attempts = 0
     customer.pin_locked_until = None
@@ -671,7 +672,7 @@ class IssuedPaymentCode:
 def payment_code_issue(*, customer: Customer) -> IssuedPaymentCode:
     """A fresh 6-digit one-time code valid 60 s; the customer's earlier codes stop working."""
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
     now = timezone.now()
     PaymentCode.objects.filter(customer=customer, used_at__isnull=True).update(used_at=now)
     active = PaymentCode.objects.filter(used_at__isnull=True, expires_at__gt=now)
@@ -725,7 +726,16 @@ def customer_account_close(*, customer: Customer, ip_address: str | None = None)
     """Close the account: biometrics shredded, personal data erased, the user can no longer sign
     in. The customer row stays as a pseudonymous stub so the ledger's history still balances."""
     customer = _lock_customer(customer)
-    _require_open(customer)
+    require_open(customer)
+    balance_minor = payment_selectors.wallet_balance_minor(
+        customer_id=customer.pk, currency=customer.currency
+    )
+    if balance_minor != 0:
+        raise errors.WalletNotEmpty(
+            "Spend or withdraw the wallet balance before closing the account.",
+            balance_minor=balance_minor,
+            currency=customer.currency,
+        )
     if customer.data_key_blob or FaceTemplate.objects.filter(customer=customer).exists():
         _biometrics_delete_locked(customer=customer, reason=BiometricDeletion.Reason.ACCOUNT_CLOSED)
     ConsentRecord.objects.filter(customer=customer).delete()

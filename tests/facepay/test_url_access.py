@@ -46,6 +46,8 @@ ACCESS: dict[str, set[str]] = {
     "admin:": {User.Role.OPERATOR},
     "admin:login": EVERYONE,
     "customers:": {User.Role.CUSTOMER},
+    "customers:signup": EVERYONE,
+    "customers_api:signup": EVERYONE,
     "customers_api:": {User.Role.CUSTOMER},
     "merchants:": OWNER_AND_STAFF,
     "merchants_api:": OWNER_AND_STAFF,
