@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from facepay.models import User
-from merchants.models import Merchant, Store
+from merchants.errors import MerchantForbidden, StoreForbidden, TerminalForbidden
+from merchants.models import Merchant, Store, StoreStaff, Terminal
 
 
 def merchant_list_for_user(*, user: User) -> QuerySet[Merchant]:
@@ -30,3 +31,82 @@ def store_list_for_user(*, user: User) -> QuerySet[Store]:
     if user.role == User.Role.STORE_STAFF:
         return Store.objects.filter(Q(staff__user=user)).distinct()
     return Store.objects.none()
+
+
+def merchant_for_owner(*, user: User) -> Merchant | None:
+    """The owner's merchant (the portal shows one business per owner: the oldest)."""
+    if user.role != User.Role.MERCHANT_OWNER:
+        return None
+    return Merchant.objects.filter(owner=user).order_by("created_at", "id").first()
+
+
+def merchant_get_for_user(*, user: User, merchant_id: int) -> Merchant:
+    """One merchant the viewer may see; raises MerchantForbidden otherwise (no existence leak)."""
+    merchant = merchant_list_for_user(user=user).filter(pk=merchant_id).first()
+    if merchant is None:
+        raise MerchantForbidden("You may not see this merchant.", merchant_id=merchant_id)
+    return merchant
+
+
+def store_get_for_user(*, user: User, store_id: int) -> Store:
+    """One store the viewer may see; raises StoreForbidden otherwise."""
+    store = store_list_for_user(user=user).select_related("merchant").filter(pk=store_id).first()
+    if store is None:
+        raise StoreForbidden("You may not see this store.", store_id=store_id)
+    return store
+
+
+def store_get_for_manager(*, user: User, store_id: int) -> Store:
+    """One store the viewer may manage (owner or operator); raises StoreForbidden otherwise."""
+    store = store_get_for_user(user=user, store_id=store_id)
+    if not (user.is_operator or store.merchant.owner_id == user.pk):
+        raise StoreForbidden("You may not manage this store.", store_id=store_id)
+    return store
+
+
+def terminal_list_for_user(*, user: User) -> QuerySet[Terminal]:
+    """Terminals of the stores the viewer may see."""
+    stores = store_list_for_user(user=user)
+    return Terminal.objects.filter(store__in=stores).select_related("store").order_by("id")
+
+
+def terminal_get_for_manager(*, user: User, terminal_id: int) -> Terminal:
+    """One terminal the viewer may manage; raises TerminalForbidden otherwise."""
+    terminal = Terminal.objects.select_related("store__merchant").filter(pk=terminal_id).first()
+    if terminal is None or not (user.is_operator or terminal.store.merchant.owner_id == user.pk):
+        raise TerminalForbidden("You may not manage this terminal.", terminal_id=terminal_id)
+    return terminal
+
+
+def staff_list_for_merchant(*, merchant: Merchant) -> QuerySet[StoreStaff]:
+    return (
+        StoreStaff.objects.filter(store__merchant=merchant)
+        .select_related("store", "user")
+        .order_by("store_id", "user__username")
+    )
+
+
+def application_review_queue() -> QuerySet[Merchant]:
+    """Applications waiting for an operator: submitted first-come, then those under review."""
+    return (
+        Merchant.objects.filter(
+            status__in=[Merchant.Status.SUBMITTED, Merchant.Status.UNDER_REVIEW]
+        )
+        .select_related("owner")
+        .order_by("submitted_at", "id")
+    )
+
+
+def application_recently_decided(*, limit: int = 20) -> list[Merchant]:
+    return list(
+        Merchant.objects.filter(
+            status__in=[
+                Merchant.Status.APPROVED,
+                Merchant.Status.REJECTED,
+                Merchant.Status.MORE_INFO_REQUESTED,
+            ],
+            reviewed_at__isnull=False,
+        )
+        .select_related("owner")
+        .order_by("-reviewed_at")[:limit]
+    )

@@ -6,8 +6,30 @@ app_name = "merchants"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path("application/", views.application, name="application"),
+    path("application/submit/", views.application_submit, name="application_submit"),
+    path("application/<int:merchant_id>/licence/", views.licence, name="licence"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<int:merchant_id>/decide/", views.review_decide, name="review_decide"),
+    path("stores/", views.stores, name="stores"),
+    path("stores/new/", views.store_create, name="store_create"),
+    path("stores/<int:store_id>/staff/invite/", views.staff_invite, name="staff_invite"),
+    path("staff/<int:staff_id>/remove/", views.staff_remove, name="staff_remove"),
+    path("stores/<int:store_id>/terminals/new/", views.terminal_register, name="terminal_register"),
+    path("terminals/<int:terminal_id>/rotate/", views.terminal_rotate, name="terminal_rotate"),
+    path("terminals/<int:terminal_id>/revoke/", views.terminal_revoke, name="terminal_revoke"),
+    path("payments.csv", views.payments_csv, name="payments_csv"),
+    path("settlements/", views.settlements, name="settlements"),
+    path("settlements.csv", views.settlements_csv, name="settlements_csv"),
 ]
 
 api_urlpatterns = [
     path("terminal/me", api.TerminalMeApi.as_view(), name="terminal_me"),
+    path("dashboard", api.MerchantDashboardApi.as_view(), name="dashboard"),
+    path("payments", api.MerchantPaymentListApi.as_view(), name="payments"),
+    path("refunds", api.MerchantRefundListApi.as_view(), name="refunds"),
+    path("settlements", api.MerchantSettlementListApi.as_view(), name="settlements"),
+    path("stores", api.MerchantStoreListApi.as_view(), name="stores"),
+    path("terminals", api.MerchantTerminalListApi.as_view(), name="terminals"),
 ]
