@@ -68,6 +68,7 @@ class _Payment:
     fee_minor: int
     at: datetime
     refunded_minor: int = 0
+    fee_refunded_minor: int = 0
     batch_key: tuple[int, date] | None = None
 
 
@@ -75,6 +76,7 @@ class _Payment:
 class _Refund:
     payment: _Payment
     amount_minor: int
+    fee_minor: int
     at: datetime
     batch_key: tuple[int, date] | None = None
 
@@ -93,7 +95,7 @@ class _Batch:
 
     @property
     def fees(self) -> int:
-        return sum(p.fee_minor for p in self.payments)
+        return sum(p.fee_minor for p in self.payments) - sum(r.fee_minor for r in self.refunds)
 
     @property
     def refunded(self) -> int:
@@ -178,8 +180,13 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
         amount = payment.amount_minor if rng.random() < 0.6 else payment.amount_minor // 2
         if amount <= 0:
             continue
-        payment.refunded_minor = amount
-        refunds.append(_Refund(payment=payment, amount_minor=amount, at=at))
+        fee_back = (
+            payment.fee_minor
+            if amount == payment.amount_minor
+            else money.apply_rate(payment.fee_minor, Decimal(amount) / payment.amount_minor)
+        )
+        payment.refunded_minor, payment.fee_refunded_minor = amount, fee_back
+        refunds.append(_Refund(payment=payment, amount_minor=amount, fee_minor=fee_back, at=at))
     batches = _batches(payments, refunds, today=today)
     with transaction.atomic():
         _book(payments, refunds, batches, currency=currency, start=now - timedelta(days=days + 1))
@@ -281,15 +288,18 @@ def _book(
             )
         )
     for index, refund in enumerate(refunds):
+        lines = [
+            (payables[refund.payment.merchant_id], -(refund.amount_minor - refund.fee_minor)),
+            (wallets[refund.payment.customer_id], refund.amount_minor),
+        ]
+        if refund.fee_minor:
+            lines.append((fees, -refund.fee_minor))
         specs.append(
             ledger.EntrySpec(
                 JournalEntry.Kind.REFUND,
                 currency,
                 f"refund:{refund.payment.reference}:{index}",
-                [
-                    (payables[refund.payment.merchant_id], -refund.amount_minor),
-                    (wallets[refund.payment.customer_id], refund.amount_minor),
-                ],
+                lines,
                 refund.at,
             )
         )
@@ -344,6 +354,7 @@ def _book(
                 customer_id=p.customer_id,
                 fee_minor=p.fee_minor,
                 refunded_minor=p.refunded_minor,
+                fee_refunded_minor=p.fee_refunded_minor,
                 capture_entry_id=entries[f"capture:{p.reference}"],
                 settlement_batch_id=batch_ids.get(p.batch_key) if p.batch_key else None,
                 model_version="seed",
@@ -370,6 +381,7 @@ def _book(
             Refund(
                 attempt_id=attempt_ids[refund.payment.reference],
                 amount_minor=refund.amount_minor,
+                fee_minor=refund.fee_minor,
                 currency=currency,
                 reason="顾客退货",
                 idempotency_key=f"{SEED_PREFIX}{index}",

@@ -19,7 +19,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from payments.errors import InsufficientBalance, LedgerUnbalanced
-from payments.models import Account, JournalEntry, PaymentAttempt, Posting, Refund
+from payments.models import (
+    Account,
+    JournalEntry,
+    PaymentAttempt,
+    Posting,
+    Refund,
+    SettlementBatch,
+)
 
 Line = tuple[Account, int]  # (account, signed amount in minor units)
 
@@ -209,7 +216,8 @@ def verify_books() -> BooksReport:
     """Check every ledger invariant (read-only; run in a repeatable snapshot on PostgreSQL).
 
     Σ postings = 0 per entry; every entry has postings; balance = Σ postings per account; no
-    negative wallet or payable; merchant payable = unsettled (captures − fees) − unsettled refunds.
+    negative wallet or payable; merchant payable = unsettled (captures − fees) − unsettled
+    (refunds − their fee shares); refund totals match their attempts; batches net.
     """
     report = BooksReport()
     with transaction.atomic():
@@ -260,8 +268,13 @@ def _verify(report: BooksReport) -> None:
                 attempt__merchant_id=account.merchant_id,
                 currency=account.currency,
                 settlement_batch__isnull=True,
-            ).aggregate(total=Sum("amount_minor"))
-            expected = (captured["gross"] or 0) - (captured["fees"] or 0) - (refunded["total"] or 0)
+            ).aggregate(total=Sum("amount_minor"), fees=Sum("fee_minor"))
+            expected = (
+                (captured["gross"] or 0)
+                - (captured["fees"] or 0)
+                - (refunded["total"] or 0)
+                + (refunded["fees"] or 0)
+            )
             if expected != account.balance_minor:
                 report.problems.append(
                     f"account {account} balance {account.balance_minor} ≠ unsettled net {expected}"
@@ -278,6 +291,18 @@ def _verify(report: BooksReport) -> None:
     )
     for pk, total in over_refunded:
         report.problems.append(f"attempt {pk} refunds {total} ≠ its refunded_minor")
+    fee_mismatch = (
+        PaymentAttempt.objects.annotate(total=Coalesce(Sum("refunds__fee_minor"), Value(0)))
+        .exclude(total=F("fee_refunded_minor"))
+        .values_list("pk", flat=True)[:20]
+    )
+    for pk in fee_mismatch:
+        report.problems.append(f"attempt {pk} refunded fee shares ≠ its fee_refunded_minor")
+    settled_wrong = SettlementBatch.objects.exclude(
+        net_minor=F("gross_minor") - F("fees_minor") - F("refunds_minor")
+    ).values_list("pk", flat=True)[:20]
+    for pk in settled_wrong:
+        report.problems.append(f"settlement batch {pk} does not net")
 
 
 __all__ = [

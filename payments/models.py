@@ -161,6 +161,7 @@ class PaymentAttempt(models.Model):
         on_delete=models.PROTECT,
         related_name="payment_attempts",
     )
+    customer_masked_name = models.CharField(max_length=60, blank=True)  # "李**": shown to confirm
     # Evidence of the decision (disputes): never a face image.
     similarity = models.FloatField(null=True, blank=True)  # top-1 cosine
     margin = models.FloatField(null=True, blank=True)  # top-1 minus top-2
@@ -172,6 +173,7 @@ class PaymentAttempt(models.Model):
     is_step_up_passed = models.BooleanField(default=False)
     fee_minor = models.BigIntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0)
+    fee_refunded_minor = models.BigIntegerField(default=0)  # fee share handed back by refunds
     capture_entry = models.OneToOneField(
         JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="capture_of"
     )
@@ -260,7 +262,8 @@ class AttemptFrame(models.Model):
 
 class Refund(models.Model):
     attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="refunds")
-    amount_minor = models.BigIntegerField()
+    amount_minor = models.BigIntegerField()  # back to the customer
+    fee_minor = models.BigIntegerField(default=0)  # of which the platform returns its fee share
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=64)
@@ -344,7 +347,7 @@ class SettlementBatch(models.Model):
     payment_count = models.PositiveIntegerField(default=0)
     refund_count = models.PositiveIntegerField(default=0)
     gross_minor = models.BigIntegerField(default=0)
-    fees_minor = models.BigIntegerField(default=0)
+    fees_minor = models.BigIntegerField(default=0)  # capture fees minus fee shares refunded
     refunds_minor = models.BigIntegerField(default=0)
     net_minor = models.BigIntegerField(default=0)  # gross - fees - refunds = payout
     payout_entry = models.OneToOneField(

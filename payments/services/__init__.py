@@ -1,5 +1,36 @@
-"""Every payments write. Modules: wallets (top-ups); more arrive with attempts and settlement."""
+"""Every payments write: wallets (top-ups), attempts (the terminal flow and capture), refunds
+and disputes, settlement."""
 
+from payments.services.attempts import (
+    payment_attempt_cancel,
+    payment_attempt_confirm,
+    payment_attempt_create,
+    payment_attempt_create_with_code,
+    payment_attempt_decide,
+    payment_attempt_recognise,
+    payment_attempt_step_up,
+    payment_attempts_expire,
+    probe_frames,
+)
+from payments.services.refunds import dispute_decide, dispute_open, refund_create
+from payments.services.settlement import settlement_batch_create, settlement_cutoff, settlement_run
 from payments.services.wallets import wallet_top_up
 
-__all__ = ["wallet_top_up"]
+__all__ = [
+    "dispute_decide",
+    "dispute_open",
+    "payment_attempt_cancel",
+    "payment_attempt_confirm",
+    "payment_attempt_create",
+    "payment_attempt_create_with_code",
+    "payment_attempt_decide",
+    "payment_attempt_recognise",
+    "payment_attempt_step_up",
+    "payment_attempts_expire",
+    "probe_frames",
+    "refund_create",
+    "settlement_batch_create",
+    "settlement_cutoff",
+    "settlement_run",
+    "wallet_top_up",
+]

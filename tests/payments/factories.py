@@ -1,29 +1,20 @@
-"""Factories for payments tests: customers with funded wallets, terminals, attempts."""
+"""Factories for payments tests: customers with funded wallets and templates, terminals."""
 
 from __future__ import annotations
 
 import uuid
 
-import factory
+import numpy as np
 
-from customers.models import Customer
-from facepay.models import User
+from customers import services as customer_services
+from customers.models import ConsentDocument, Customer
 from payments import services
-from tests.facepay.factories import UserFactory
+from tests.customers.factories import CustomerFactory
+
+__all__ = ["CustomerFactory", "enrolled_customer", "fund", "funded_customer", "unit_vector"]
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Customer
-
-    user = factory.SubFactory(UserFactory, role=User.Role.CUSTOMER, phone="+8613800001234")
-
-
-def funded_customer(
-    amount_minor: int = 100_000, currency: str = "CNY", **kwargs: object
-) -> Customer:
-    """A customer whose wallet was topped up through the service."""
-    customer = CustomerFactory(**kwargs)
+def fund(customer: Customer, amount_minor: int, currency: str = "CNY") -> None:
     services.wallet_top_up(
         customer_id=customer.pk,
         amount_minor=amount_minor,
@@ -32,4 +23,41 @@ def funded_customer(
         card_last4="4242",
         idempotency_key=uuid.uuid4().hex,
     )
+
+
+def funded_customer(amount_minor: int = 100_000, **kwargs: object) -> Customer:
+    """A customer whose wallet was topped up through the service."""
+    customer = CustomerFactory(**kwargs)
+    fund(customer, amount_minor)
+    return customer
+
+
+def unit_vector(seed: int, dimension: int = 512) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(dimension).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def enrolled_customer(
+    embedding: np.ndarray | None = None,
+    *,
+    amount_minor: int = 100_000,
+    model_version: str = "test",
+    **kwargs: object,
+) -> Customer:
+    """A funded customer with both consents and a template (stored as the enrolment would)."""
+    customer = funded_customer(amount_minor, **kwargs)
+    for purpose in ConsentDocument.Purpose:
+        customer_services.consent_give(customer=customer, purpose=purpose)
+    vector = unit_vector(customer.pk) if embedding is None else embedding
+    customer_services._template_store(  # the enrolment's own storage step, without a camera
+        customer=customer,
+        embedding=vector,
+        quality=1.0,
+        frame_count=1,
+        model_version=model_version,
+        pack_name="test",
+        lookalike_ids=[],
+        ip_address=None,
+    )
+    customer.refresh_from_db()
     return customer

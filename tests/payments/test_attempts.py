@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from customers.models import Customer, FaceUse
+from facepay.face import errors as face_errors
+from payments import errors, ledger, selectors, services
+from payments.models import Account, AttemptFrame, JournalEntry, PaymentAttempt
+from tests.merchants.factories import MerchantFactory, TerminalFactory
+from tests.payments.factories import CustomerFactory, enrolled_customer
+
+pytestmark = pytest.mark.django_db
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
+EVIDENCE = {
+    "similarity": 0.71,
+    "margin": 0.4,
+    "liveness_score": 0.97,
+    "model_version": "test",
+    "thresholds": {"match_threshold": 0.4},
+}
+
+
+def create(terminal, amount_minor=3800, key="k1", frames=None):  # type: ignore[no-untyped-def]
+    return services.payment_attempt_create(
+        terminal=terminal,
+        amount_minor=amount_minor,
+        currency="CNY",
+        idempotency_key=key,
+        frames=frames if frames is not None else [JPEG],
+    )
+
+
+def matched(terminal, customer, amount_minor=3800, key="k1", evidence=None):  # type: ignore[no-untyped-def]
+    attempt = create(terminal, amount_minor, key)
+    return services.payment_attempt_decide(
+        attempt_id=attempt.pk,
+        decline_code=None,
+        evidence=evidence or EVIDENCE,
+        customer_id=customer.pk,
+        gallery_size=10,
+    )
+
+
+def balance(kind: str, **owner: int) -> int:
+    account = Account.objects.filter(kind=kind, **owner).first()
+    return account.balance_minor if account else 0
+
+
+def test_payment_attempt_create_stores_frames_and_is_idempotent() -> None:
+    terminal = TerminalFactory()
+    first = create(terminal)
+    again = create(terminal)
+    assert again.pk == first.pk
+    assert first.status == PaymentAttempt.Status.CREATED
+    assert first.store_id == terminal.store_id
+    assert AttemptFrame.objects.filter(attempt=first).count() == 1
+
+
+def test_payment_attempt_create_refuses_reused_key_with_other_amount() -> None:
+    terminal = TerminalFactory()
+    create(terminal, 3800)
+    with pytest.raises(errors.IdempotencyKeyReused):
+        create(terminal, 9999)
+    assert PaymentAttempt.objects.get().amount_minor == 3800
+
+
+@pytest.mark.parametrize(
+    ("amount", "frames", "error"),
+    [
+        (0, [JPEG], errors.AmountInvalid),
+        (-1, [JPEG], errors.AmountInvalid),
+        (10**9, [JPEG], errors.AmountAboveMaximum),
+        (100, [], errors.FramesInvalid),
+        (100, [JPEG] * 4, errors.FramesInvalid),
+        (100, [b"GIF89a not a jpeg"], face_errors.ImageUnreadable),
+    ],
+)
+def test_payment_attempt_create_refuses_bad_input(amount, frames, error) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error):
+        create(TerminalFactory(), amount, frames=frames)
+    assert PaymentAttempt.objects.count() == 0
+
+
+def test_match_below_step_up_awaits_confirmation_and_capture_moves_exact_amounts() -> None:
+    merchant = MerchantFactory(fee_rate_bps=60)
+    terminal = TerminalFactory(store__merchant=merchant)
+    customer = enrolled_customer(amount_minor=10_000)
+    attempt = matched(terminal, customer, 3850)
+    assert attempt.status == PaymentAttempt.Status.AWAITING_CONFIRMATION
+    assert attempt.customer_masked_name
+    assert not AttemptFrame.objects.filter(attempt=attempt).exists()
+    captured = services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    assert captured.status == PaymentAttempt.Status.CAPTURED
+    assert captured.fee_minor == 23  # 3850 × 0.6 % = 23.1 → 23
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 10_000 - 3850
+    assert balance("merchant_payable", merchant_id=merchant.pk) == 3850 - 23
+    assert balance("platform_fee_revenue") == 23
+    assert FaceUse.objects.filter(customer=customer, outcome="captured").exists()
+    again = services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    assert again.capture_entry_id == captured.capture_entry_id
+    assert JournalEntry.objects.filter(kind="capture").count() == 1
+    assert ledger.verify_books().problems == []
+
+
+def test_fee_rounds_half_even() -> None:
+    merchant = MerchantFactory(fee_rate_bps=50)
+    terminal = TerminalFactory(store__merchant=merchant)
+    customer = enrolled_customer(amount_minor=10_000)
+    attempt = matched(terminal, customer, 500)  # 500 × 0.5 % = 2.5 → 2
+    captured = services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    assert captured.fee_minor == 2
+
+
+def test_amount_above_step_up_asks_for_digits_and_right_digits_unlock() -> None:
+    terminal = TerminalFactory()
+    customer = enrolled_customer(amount_minor=100_000)
+    Customer.objects.filter(pk=customer.pk).update(step_up_above_minor=5000)
+    attempt = matched(terminal, customer, 6000)
+    assert attempt.status == PaymentAttempt.Status.STEP_UP_REQUIRED
+    assert attempt.step_up_reason == "amount"
+    last4 = customer.user.phone[-4:]
+    attempt = services.payment_attempt_step_up(
+        terminal=terminal, attempt_id=attempt.public_id, phone_last4=last4
+    )
+    assert attempt.status == PaymentAttempt.Status.AWAITING_CONFIRMATION
+    assert attempt.is_step_up_passed
+
+
+def test_three_wrong_step_up_tries_decline() -> None:
+    terminal = TerminalFactory()
+    customer = enrolled_customer()
+    Customer.objects.filter(pk=customer.pk).update(is_lookalike_flagged=True)
+    attempt = matched(terminal, customer, 100)
+    assert attempt.step_up_reason == "lookalike"
+    wrong = "0000" if customer.user.phone[-4:] != "0000" else "1111"
+    lefts = []
+    for _ in range(3):
+        with pytest.raises(errors.StepUpWrong) as caught:
+            services.payment_attempt_step_up(
+                terminal=terminal, attempt_id=attempt.public_id, phone_last4=wrong
+            )
+        lefts.append(caught.value.extra["attempts_left"])
+    assert lefts == [2, 1, 0]
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentAttempt.Status.DECLINED
+    assert attempt.decline_code == "step_up_failed"
+    with pytest.raises(errors.AttemptWrongState):
+        services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    assert JournalEntry.objects.filter(kind="capture").count() == 0
+
+
+def test_small_margin_asks_for_digits() -> None:
+    customer = enrolled_customer()
+    attempt = matched(TerminalFactory(), customer, 100, evidence={**EVIDENCE, "margin": 0.05})
+    assert attempt.step_up_reason == "margin"
+
+
+def test_no_match_declines_and_records_evidence() -> None:
+    attempt = create(TerminalFactory())
+    attempt = services.payment_attempt_decide(
+        attempt_id=attempt.pk, decline_code="no_match", evidence={**EVIDENCE, "similarity": 0.1}
+    )
+    assert attempt.status == PaymentAttempt.Status.DECLINED
+    assert attempt.decline_code == "no_match"
+    assert attempt.similarity == 0.1
+    assert attempt.thresholds == {"match_threshold": 0.4}
+    assert attempt.declined_at is not None
+    assert not AttemptFrame.objects.exists()
+
+
+def test_frozen_customer_is_declined() -> None:
+    customer = enrolled_customer()
+    Customer.objects.filter(pk=customer.pk).update(is_face_pay_enabled=False)
+    attempt = matched(TerminalFactory(), customer)
+    assert attempt.decline_code == "customer_frozen"
+
+
+def test_customer_without_consent_is_declined() -> None:
+    customer = CustomerFactory()
+    attempt = matched(TerminalFactory(), customer)
+    assert attempt.decline_code == "customer_no_consent"
+
+
+def test_capture_refuses_insufficient_balance_and_declines() -> None:
+    terminal = TerminalFactory()
+    customer = enrolled_customer(amount_minor=1000)
+    attempt = matched(terminal, customer, 1001)
+    with pytest.raises(errors.InsufficientBalance):
+        services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentAttempt.Status.DECLINED
+    assert attempt.decline_code == "insufficient_balance"
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 1000
+    assert ledger.verify_books().problems == []
+
+
+def test_capture_refuses_over_daily_limit() -> None:
+    terminal = TerminalFactory()
+    customer = enrolled_customer(amount_minor=100_000)
+    Customer.objects.filter(pk=customer.pk).update(daily_limit_minor=5000)
+    first = matched(terminal, customer, 3000, key="a")
+    services.payment_attempt_confirm(terminal=terminal, attempt_id=first.public_id)
+    second = matched(terminal, customer, 2500, key="b")
+    with pytest.raises(errors.LimitExceeded):
+        services.payment_attempt_confirm(terminal=terminal, attempt_id=second.public_id)
+    second.refresh_from_db()
+    assert second.decline_code == "limit_exceeded"
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 97_000
+
+
+def test_confirm_after_expiry_is_refused_and_expires() -> None:
+    terminal = TerminalFactory()
+    customer = enrolled_customer()
+    attempt = matched(terminal, customer)
+    PaymentAttempt.objects.filter(pk=attempt.pk).update(expires_at=timezone.now() - timedelta(1))
+    with pytest.raises(errors.AttemptExpired):
+        services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentAttempt.Status.EXPIRED
+    assert JournalEntry.objects.filter(kind="capture").count() == 0
+
+
+def test_expire_task_expires_abandoned_attempts_only() -> None:
+    terminal = TerminalFactory()
+    old = create(terminal, key="old")
+    create(terminal, key="new")
+    PaymentAttempt.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(1))
+    assert services.payment_attempts_expire() == 1
+    assert list(PaymentAttempt.objects.order_by("pk").values_list("status", flat=True)) == [
+        "expired",
+        "created",
+    ]
+    assert not AttemptFrame.objects.filter(attempt=old).exists()
+
+
+def test_cancel_then_confirm_is_refused() -> None:
+    terminal = TerminalFactory()
+    attempt = matched(terminal, enrolled_customer())
+    services.payment_attempt_cancel(terminal=terminal, attempt_id=attempt.public_id)
+    with pytest.raises(errors.AttemptWrongState):
+        services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+
+
+def test_other_terminal_cannot_confirm() -> None:
+    attempt = matched(TerminalFactory(), enrolled_customer())
+    with pytest.raises(errors.AttemptNotFound):
+        services.payment_attempt_confirm(terminal=TerminalFactory(), attempt_id=attempt.public_id)
