@@ -457,12 +457,12 @@ class DeletionListApi(CustomerApi):
 
 
 class ExportApi(CustomerApi):
-    """Everything about the customer (never the template): `?format=json` (default) or `csv`."""
+    """Everything about the customer (never the template): `?file=json` (default) or `?file=csv`."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response | HttpResponse:
         customer = self.customer(request)
-        if request.query_params.get("format") == "csv":
+        if request.query_params.get("file") == "csv":
             return exports.csv_response(customer)
         return exports.json_response(customer)
 

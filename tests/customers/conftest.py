@@ -1,8 +1,14 @@
+"""Customers fixtures: a fresh gallery per test, and real photos that pass the engine's gates."""
+
+from __future__ import annotations
+
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from customers import gallery
+from tests.customers.photos import PhotoSet, select_photos
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +17,8 @@ def _fresh_gallery() -> Iterator[None]:
     gallery.forget()
     yield
     gallery.forget()
+
+
+@pytest.fixture(scope="session")
+def photos(faces_dir: Path) -> PhotoSet:
+    return select_photos(faces_dir)
