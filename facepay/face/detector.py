@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 import onnxruntime as ort
+from insightface.model_zoo.retinaface import RetinaFace
 
 from facepay.face.geometry import Box, letterbox, nms
 
@@ -17,6 +19,7 @@ INPUT_WIDTH, INPUT_HEIGHT = 320, 240
 class Detection:
     box: Box  # frame pixels, x1, y1, x2, y2 (may reach slightly outside the frame)
     score: float  # detector confidence, 0-1
+    points5: tuple[tuple[float, float], ...] | None = None  # when the detector gives keypoints
 
 
 class UltraLightDetector:
@@ -53,4 +56,35 @@ class UltraLightDetector:
             )
             if frame_box[2] - frame_box[0] > 1 and frame_box[3] - frame_box[1] > 1:
                 detections.append(Detection(box=frame_box, score=float(chosen_scores[index])))
+        return detections
+
+
+class InsightfaceDetector:
+    """An operator pack's RetinaFace/SCRFD-style detector (letterboxes itself, gives 5 points)."""
+
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        *,
+        model_path: Path,
+        score_threshold: float,
+        nms_iou: float,
+        input_size: tuple[int, int],
+    ) -> None:
+        self._model = RetinaFace(model_file=str(model_path), session=session)
+        # ctx_id 0 keeps our providers; a negative id would force CPU.
+        self._model.prepare(
+            0, input_size=input_size, det_thresh=score_threshold, nms_thresh=nms_iou
+        )
+
+    def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
+        """Every face above the score threshold, highest score first, with 5 keypoints."""
+        boxes, keypoints = self._model.detect(frame_bgr)
+        detections = []
+        for position in np.argsort(-boxes[:, 4]) if len(boxes) else []:
+            x1, y1, x2, y2, score = (float(value) for value in boxes[position])
+            points = None
+            if keypoints is not None:
+                points = tuple((float(x), float(y)) for x, y in keypoints[position])
+            detections.append(Detection(box=(x1, y1, x2, y2), score=score, points5=points))
         return detections

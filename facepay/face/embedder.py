@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
-import cv2
 import numpy as np
 import onnxruntime as ort
+from insightface.model_zoo.arcface_onnx import ArcFaceONNX
 from insightface.utils import face_align
 
 ALIGNED_SIZE = 112
@@ -26,21 +27,18 @@ def l2_normalise(vector: np.ndarray) -> np.ndarray:
 
 
 class ArcFaceEmbedder:
-    """Aligned crop, RGB, (x-127.5)/127.5, NCHW -> L2-normalised float32 vector."""
+    """insightface's ArcFaceONNX on our session: it reads the model's own input mean/std, swaps
+    BGR to RGB and feeds NCHW; we add the optional mirror pass and L2-normalise."""
 
-    def __init__(self, session: ort.InferenceSession, *, use_flip: bool) -> None:
-        self._session = session
-        self._input = session.get_inputs()[0].name
+    def __init__(self, session: ort.InferenceSession, *, model_path: Path, use_flip: bool) -> None:
+        self._model = ArcFaceONNX(model_file=str(model_path), session=session)
         self._use_flip = use_flip  # test-time flip: mean of the crop and its mirror image
         self.dimension = int(session.get_outputs()[0].shape[-1])
 
     def embed(self, aligned_bgr: np.ndarray) -> np.ndarray:
-        """Unit-length embedding of one aligned crop."""
-        rgb = cv2.cvtColor(aligned_bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
-        views = [rgb, rgb[:, ::-1]] if self._use_flip else [rgb]
+        """Unit-length embedding of one aligned BGR crop."""
+        views = [aligned_bgr, np.ascontiguousarray(aligned_bgr[:, ::-1])]
         total = np.zeros(self.dimension, dtype=np.float32)
-        for view in views:  # the exported graph has a fixed batch of 1
-            tensor = ((view - 127.5) / 127.5).transpose(2, 0, 1)[None]
-            (output,) = self._session.run(None, {self._input: np.ascontiguousarray(tensor)})
-            total += l2_normalise(output[0])
+        for view in views if self._use_flip else views[:1]:  # exported graphs may fix batch 1
+            total += l2_normalise(self._model.get_feat(view)[0])
         return l2_normalise(total)

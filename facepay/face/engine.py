@@ -12,9 +12,9 @@ import numpy as np
 
 from facepay.face import errors
 from facepay.face.config import FaceConfig, get_config
-from facepay.face.detector import Detection, UltraLightDetector
+from facepay.face.detector import Detection, InsightfaceDetector, UltraLightDetector
 from facepay.face.embedder import ArcFaceEmbedder, align
-from facepay.face.geometry import Box, head_pose_degrees
+from facepay.face.geometry import Box, head_pose_degrees, head_pose_degrees_5
 from facepay.face.intake import IntakeImage
 from facepay.face.landmarks import Landmarker68, five_points
 from facepay.face.liveness import PassiveLiveness, depth_relief_mm
@@ -79,23 +79,54 @@ class FaceEngine:
         self.manifest = manifest
         self.model_version = manifest.model_version
         threads = config.threads_per_session
+        detector_path = manifest.path_of("detector", config)
         detector_input = manifest.files["detector"].input
-        self.detector = UltraLightDetector(
-            make_session(manifest.path_of("detector", config), threads=threads),
-            score_threshold=float(detector_input.get("score_threshold", 0.65)),
-            nms_iou=float(detector_input.get("nms_iou", 0.4)),
-        )
-        self.landmarker = Landmarker68(
-            make_session(manifest.path_of("landmarker", config), threads=threads)
-        )
+        score_threshold = float(detector_input.get("score_threshold", 0.65))
+        nms_iou = float(detector_input.get("nms_iou", 0.4))
+        self.detector: UltraLightDetector | InsightfaceDetector
+        self.landmarker: Landmarker68 | None = None
+        if manifest.kind == "insightface":
+            width, height = detector_input.get("size", (640, 640))
+            self.detector = InsightfaceDetector(
+                make_session(detector_path, threads=threads),
+                model_path=detector_path,
+                score_threshold=score_threshold,
+                nms_iou=nms_iou,
+                input_size=(int(width), int(height)),
+            )
+        else:
+            self.detector = UltraLightDetector(
+                make_session(detector_path, threads=threads),
+                score_threshold=score_threshold,
+                nms_iou=nms_iou,
+            )
+            self.landmarker = Landmarker68(
+                make_session(manifest.path_of("landmarker", config), threads=threads)
+            )
+        embedder_path = manifest.path_of("embedder", config)
         self.embedder = ArcFaceEmbedder(
-            make_session(manifest.path_of("embedder", config), threads=threads), use_flip=use_flip
+            make_session(embedder_path, threads=threads),
+            model_path=embedder_path,
+            use_flip=use_flip,
         )
         self.liveness = (
             PassiveLiveness(make_session(manifest.path_of("liveness", config), threads=threads))
             if "liveness" in manifest.files
             else None
         )
+
+    def locate(
+        self, frame_bgr: np.ndarray, detection: Detection
+    ) -> tuple[np.ndarray, tuple[float, float, float]]:
+        """The 5 alignment points and (yaw, pitch, roll) of one detected face."""
+        height, width = frame_bgr.shape[:2]
+        if self.landmarker is None:
+            if detection.points5 is None:
+                raise errors.NoFace("The detector gave no landmarks for this face.")
+            points5 = np.array(detection.points5, dtype=np.float32)
+            return points5, head_pose_degrees_5(points5, width=width, height=height)
+        points68 = self.landmarker.predict(frame_bgr, detection.box)
+        return five_points(points68), head_pose_degrees(points68, width=width, height=height)
 
     @property
     def calibration(self) -> Calibration:
@@ -130,6 +161,9 @@ class FaceEngine:
                     item.box[3] - pad_y,
                 ),
                 score=item.score,
+                points5=None
+                if item.points5 is None
+                else tuple((x - pad_x, y - pad_y) for x, y in item.points5),
             )
             for item in self.detector.detect(padded)
         ]
@@ -144,11 +178,9 @@ class FaceEngine:
     ) -> Face:
         """Landmarks, quality, liveness and embedding of one detected face."""
         height, width = frame_bgr.shape[:2]
-        points68 = self.landmarker.predict(frame_bgr, detection.box)
-        points5 = five_points(points68)
+        points5, (yaw, pitch, roll) = self.locate(frame_bgr, detection)
         aligned = align(frame_bgr, points5)
         grey = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY)
-        yaw, pitch, roll = head_pose_degrees(points68, width=width, height=height)
         quality = FaceQuality(
             eye_distance_px=float(np.linalg.norm(points5[1] - points5[0])),
             sharpness=float(cv2.Laplacian(grey, cv2.CV_64F).var()),

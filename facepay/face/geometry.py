@@ -85,10 +85,16 @@ def head_pose_degrees(
 ) -> tuple[float, float, float]:
     """Yaw, pitch, roll in degrees from 68 landmarks (solvePnP on a generic face model)."""
     image_points = points68[list(_POSE_INDICES)].astype(np.float64)
+    return _solve_pose(_MODEL_POINTS, image_points, width=width, height=height)
+
+
+def _solve_pose(
+    model_points: np.ndarray, image_points: np.ndarray, *, width: int, height: int
+) -> tuple[float, float, float]:
     focal = float(max(width, height))
     camera = np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], dtype=np.float64)
     is_solved, rotation_vector, _ = cv2.solvePnP(
-        _MODEL_POINTS, image_points, camera, np.zeros(4), flags=cv2.SOLVEPNP_ITERATIVE
+        model_points, image_points, camera, np.zeros(4), flags=cv2.SOLVEPNP_ITERATIVE
     )
     if not is_solved:
         return 90.0, 90.0, 0.0
@@ -100,3 +106,23 @@ def head_pose_degrees(
     yaw = float(np.degrees(np.arctan2(-rotation[2, 0], sy)))
     roll = float(np.degrees(np.arctan2(rotation[1, 0], rotation[0, 0])))
     return yaw, pitch, roll
+
+
+# The same generic face at the 5 insightface points: eye centres, nose tip, mouth corners.
+_MODEL_POINTS_5 = np.array(
+    [
+        (-150.0, 170.0, -135.0),
+        (150.0, 170.0, -135.0),
+        (0.0, 0.0, 0.0),
+        (-150.0, -150.0, -125.0),
+        (150.0, -150.0, -125.0),
+    ],
+    dtype=np.float64,
+)
+
+
+def head_pose_degrees_5(
+    points5: np.ndarray, *, width: int, height: int
+) -> tuple[float, float, float]:
+    """Yaw, pitch, roll in degrees from the 5 alignment points (packs without 68 points)."""
+    return _solve_pose(_MODEL_POINTS_5, points5.astype(np.float64), width=width, height=height)

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import onnxruntime as ort
+
 from facepay.face import errors
 from facepay.face.config import FaceConfig
 
@@ -303,3 +305,50 @@ def write_calibration(
     data["calibration"] = calibration
     manifest.manifest_path.write_text(json.dumps(data, indent=2) + "\n")
     return Calibration.from_dict(calibration)
+
+
+def _operator_role(path: Path) -> str | None:
+    """insightface's own routing: >= 5 outputs is a detector, a square >= 112 input an embedder."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    shape = session.get_inputs()[0].shape
+    if len(session.get_outputs()) >= 5:
+        return "detector"
+    side = shape[2] if len(shape) == 4 else None
+    if isinstance(side, int) and side == shape[3] and side >= 112 and side % 16 == 0:
+        return "embedder"
+    return None
+
+
+def describe_operator_pack(folder: Path, *, name: str, license_name: str) -> PackManifest:
+    """Write `pack.json` for an operator's insightface folder (e.g. a licensed buffalo_l).
+
+    Pins each file's sha256 as found now, so later loads refuse changed files. Raises
+    ModelPackMissing when no detector or no embedder is in the folder.
+    """
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.onnx")):
+        role = _operator_role(path)
+        if role is not None and role not in files:
+            files[role] = {
+                "file": path.name,
+                "sha256": sha256_of(path),
+                "size_bytes": path.stat().st_size,
+                "input": {"size": [640, 640], "score_threshold": 0.5, "nms_iou": 0.4}
+                if role == "detector"
+                else {"colour": "RGB", "crop": "insightface norm_crop on 5 points"},
+            }
+    missing = {"detector", "embedder"} - set(files)
+    if missing:
+        raise errors.ModelPackMissing(
+            f"{folder} has no {' and no '.join(sorted(missing))} ONNX file.", pack=name
+        )
+    data = {
+        "name": name,
+        "kind": "insightface",
+        "license": license_name,
+        "source": {"registry": "operator", "folder": str(folder.resolve())},
+        "files": files,
+        "calibration": {},
+    }
+    (folder / OPERATOR_MANIFEST).write_text(json.dumps(data, indent=2) + "\n")
+    return load_manifest(str(folder))

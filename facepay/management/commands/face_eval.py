@@ -16,6 +16,14 @@ from facepay.face.config import get_config
 from facepay.face.errors import FaceError
 
 
+def _label(path: Path, faces_dir: Path) -> str:
+    """A path as FACEPAY_FACES_DIR/... when it lies there (calibration sources are committed)."""
+    try:
+        return f"FACEPAY_FACES_DIR/{path.resolve().relative_to(faces_dir.resolve())}"
+    except ValueError:
+        return str(path)
+
+
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.2f} %"
 
@@ -72,7 +80,7 @@ class Command(BaseCommand):
             self._print_identification(identify)
             out["identify"] = self._identification_json(identify)
             if options["calibrate"]:
-                source = f"face_eval --identify on {root}"
+                source = f"face_eval --identify on {_label(root, config.faces_dir)}"
                 proposals.append(evaluation.propose_quality_gates(embedded, source=source))
                 proposals.append(
                     evaluation.propose_match_rule(split, embedded, fpir=1e-3, source=source)
@@ -83,7 +91,9 @@ class Command(BaseCommand):
             embedded = evaluation.embed_files(
                 labels_path.parent, [name for name, _, _ in samples], **embed
             )
-            proposal = evaluation.propose_liveness(samples, embedded, source=str(labels_path))
+            proposal = evaluation.propose_liveness(
+                samples, embedded, source=_label(labels_path, config.faces_dir)
+            )
             if options["calibrate"]:
                 proposals.append(proposal)
             threshold = (

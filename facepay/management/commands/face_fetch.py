@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,9 +21,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--repair", action="store_true", help="replace files whose sha256 is wrong"
         )
+        parser.add_argument(
+            "--init-operator-pack",
+            type=Path,
+            metavar="DIR",
+            help="pin an operator insightface folder (writes DIR/pack.json); needs --license",
+        )
+        parser.add_argument("--license", help="licence of the operator pack, e.g. a contract id")
+        parser.add_argument("--name", help="name of the operator pack (default: folder name)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = get_config()
+        folder: Path | None = options["init_operator_pack"]
+        if folder is not None:
+            if not options["license"]:
+                raise CommandError("--init-operator-pack needs --license.")
+            try:
+                manifest = pack.describe_operator_pack(
+                    folder, name=options["name"] or folder.name, license_name=options["license"]
+                )
+            except FaceError as exc:
+                raise CommandError(f"[{exc.code}] {exc.message}") from exc
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Wrote {manifest.manifest_path}: set FACEPAY_FACE_PACK={folder.resolve()} "
+                    "and run face_eval --calibrate on it before use."
+                )
+            )
+            return
         try:
             manifest = pack.load_manifest(options["pack"] or config.pack)
             pack.check_license(manifest, config=config)
