@@ -10,23 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from merchants import dashboard
+from payments import broadcasts as payments_broadcasts
 
+# Forwarded from payments' PaymentAttemptOutput; the customer's (masked) name stays out.
 FORWARDED_ATTEMPT_FIELDS = (
     "id",
-    "public_id",
     "status",
+    "method",
     "amount_minor",
     "currency",
     "store_id",
     "terminal_id",
     "captured_at",
-    "created_at",
 )
 
 
 def store_group(store_id: int) -> str:
-    """Must equal payments.broadcasts.store_group (the contract: "store.<id>")."""
-    return f"store.{store_id}"
+    """The payments app's group for one store: its "payment.status" events land there."""
+    return payments_broadcasts.store_group(store_id)
 
 
 def figures_payload(figures: dashboard.Figures) -> dict[str, Any]:

@@ -38,7 +38,8 @@ class HeatCell:
 
 @dataclass(frozen=True)
 class Figures:
-    """One period's figures; `net_minor` = gross − fees − refunds."""
+    """One period's figures, as settlement counts them: `fees_minor` is the capture fees minus
+    the fee shares refunds handed back, and `net_minor` = gross − fees − refunds."""
 
     start: date
     end: date
@@ -136,10 +137,10 @@ def figures(
     counts = [row["n"] for row in per_customer]
     refund_totals = refunds_in(
         store_ids=store_ids, start=start, end=end, currency=currency
-    ).aggregate(count=Count("id"), total=Sum("amount_minor"))
+    ).aggregate(count=Count("id"), total=Sum("amount_minor"), fees=Sum("fee_minor"))
     count = totals["count"] or 0
     gross = totals["gross"] or 0
-    fees = totals["fees"] or 0
+    fees = (totals["fees"] or 0) - (refund_totals["fees"] or 0)
     refunds_minor = refund_totals["total"] or 0
     return Figures(
         start=start,
