@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from credit import features
+from credit import features, scorecard
 from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
 from facepay.models import User
 from merchants.models import Merchant
@@ -267,3 +267,54 @@ def scored_months() -> list[date]:
     return sorted(
         set(CreditScore.objects.values_list("period_start", flat=True).distinct()), reverse=True
     )
+
+
+@dataclass(frozen=True)
+class DriftLine:
+    name: str  # a feature name, or "score"
+    psi: float
+    band: str  # stable / watch / shifted
+    expected: tuple[int, ...]  # counts per bin, previous month
+    actual: tuple[int, ...]  # counts per bin, this month
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    period_start: date | None
+    previous_start: date | None
+    lines: tuple[DriftLine, ...]
+    merchants: int  # scored merchants this month
+
+
+def drift_report(*, period_start: date | None = None) -> DriftReport:
+    """PSI of every feature (binned with the active card's bins, missing values as a bin of
+    their own) and of the score (fixed bands), this month against the month before."""
+    months = scored_months()
+    if period_start is None:
+        period_start = months[0] if months else None
+    if period_start is None:
+        return DriftReport(None, None, (), 0)
+    previous = features.add_months(period_start, -1)
+    now_rows = [r for r in scores_of_month(period_start=period_start) if r.status == "scored"]
+    old_rows = [r for r in scores_of_month(period_start=previous) if r.status == "scored"]
+    if not now_rows or not old_rows:
+        return DriftReport(period_start, previous, (), len(now_rows))
+    table = active_model().table
+    lines = []
+    for name, spec in table["features"].items():
+        bins = spec["bins"]
+        expected = scorecard.bin_counts(
+            bins, [r.inputs.get(name, {}).get("value") for r in old_rows]
+        )
+        actual = scorecard.bin_counts(bins, [r.inputs.get(name, {}).get("value") for r in now_rows])
+        value = scorecard.psi(expected, actual)
+        lines.append(
+            DriftLine(name, value, scorecard.psi_band(value), tuple(expected), tuple(actual))
+        )
+    expected = scorecard.score_band_counts([r.score for r in old_rows if r.score is not None])
+    actual = scorecard.score_band_counts([r.score for r in now_rows if r.score is not None])
+    value = scorecard.psi(expected, actual)
+    lines.append(
+        DriftLine("score", value, scorecard.psi_band(value), tuple(expected), tuple(actual))
+    )
+    return DriftReport(period_start, previous, tuple(lines), len(now_rows))

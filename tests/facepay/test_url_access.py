@@ -68,6 +68,9 @@ ACCESS: dict[str, set[str]] = {
     "merchants_api:settlements": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "payments:": OWNER_AND_STAFF,
     "payments_api:": OWNER_AND_STAFF,
+    "payments:terminal_pair": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
+    "payments:settlement_detail": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
+    "payments:settlement_csv": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "credit:": {User.Role.FINANCE_REVIEWER, User.Role.OPERATOR},
     "credit_api:": {User.Role.FINANCE_REVIEWER, User.Role.OPERATOR},
     "credit:merchant_score": {User.Role.MERCHANT_OWNER},
@@ -81,7 +84,21 @@ ACCESS: dict[str, set[str]] = {
 }
 
 # Routes that answer every visitor on purpose but not with a page (e.g. signed terminal calls).
-NOT_ROLE_SCOPED: set[str] = {"merchants_api:terminal_me"}
+NOT_ROLE_SCOPED: set[str] = {
+    "merchants_api:terminal_me",
+    *(
+        f"payments_api:{name}"
+        for name in (
+            "attempt_create",
+            "attempt_code",
+            "attempt_detail",
+            "attempt_step_up",
+            "attempt_confirm",
+            "attempt_cancel",
+            "attempt_refund",
+        )
+    ),
+}
 
 
 def walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
