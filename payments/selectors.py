@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from payments.models import Account, PaymentAttempt, Posting, Refund
+from django.db.models import QuerySet
+
+from facepay.models import User
+from facepay.permissions import user_has_role
+from merchants import selectors as merchant_selectors
+from merchants.models import Terminal
+from payments import errors
+from payments.models import Account, Dispute, PaymentAttempt, Posting, Refund, SettlementBatch
+
+TERMINAL_ROLES = (User.Role.STORE_STAFF, User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 
 
 @dataclass(frozen=True)
@@ -82,3 +91,89 @@ def wallet_statement(*, customer_id: int, limit: int | None = None) -> list[Stat
         )
     lines.reverse()
     return lines[:limit] if limit else lines
+
+
+def terminal_list_for_user(*, user: User) -> QuerySet[Terminal]:
+    """Active terminals of the stores the viewer may see (cashier: assigned stores only)."""
+    stores = merchant_selectors.store_list_for_user(user=user)
+    return (
+        Terminal.objects.filter(store__in=stores, status=Terminal.Status.ACTIVE)
+        .select_related("store__merchant")
+        .order_by("store__name", "name")
+    )
+
+
+def terminal_is_visible_to(*, user: User, terminal_id: int) -> bool:
+    """May this signed-in person watch (and drive) this terminal's screen?"""
+    if not user_has_role(user, TERMINAL_ROLES):
+        return False
+    return terminal_list_for_user(user=user).filter(pk=terminal_id).exists()
+
+
+def attempt_for_terminal(*, terminal: Terminal, attempt_id: UUID | str) -> PaymentAttempt:
+    """One attempt of this terminal's store; raises AttemptNotFound."""
+    attempt = PaymentAttempt.objects.filter(
+        public_id=attempt_id, store_id=terminal.store_id
+    ).first()
+    if attempt is None:
+        raise errors.AttemptNotFound("No such payment on this terminal.")
+    return attempt
+
+
+def payment_list_for_user(*, user: User, limit: int = 50) -> list[PaymentAttempt]:
+    """Recent attempts of the stores the viewer may see, newest first."""
+    stores = merchant_selectors.store_list_for_user(user=user)
+    return list(
+        PaymentAttempt.objects.filter(store__in=stores)
+        .select_related("store")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def settlement_batches_for_user(*, user: User) -> QuerySet[SettlementBatch]:
+    merchants = merchant_selectors.merchant_list_for_user(user=user)
+    return SettlementBatch.objects.filter(merchant__in=merchants).select_related("merchant")
+
+
+@dataclass(frozen=True)
+class ReconciliationLine:
+    kind: str  # payment or refund
+    payment_id: UUID
+    occurred_at: datetime
+    store_name: str
+    amount_minor: int  # refunds negative
+    fee_minor: int  # fee charged (payment) or fee share handed back (refund, negative)
+    net_minor: int
+
+
+def settlement_reconciliation(*, batch: SettlementBatch) -> list[ReconciliationLine]:
+    """Every payment and refund in a batch: Σ net = batch.net_minor (gross − fees − refunds)."""
+    lines = [
+        ReconciliationLine(
+            "payment",
+            p.public_id,
+            p.captured_at,
+            p.store.name,
+            p.amount_minor,
+            p.fee_minor,
+            p.amount_minor - p.fee_minor,
+        )
+        for p in batch.payments.select_related("store").order_by("captured_at")
+    ]
+    lines += [
+        ReconciliationLine(
+            "refund",
+            r.attempt.public_id,
+            r.created_at,
+            r.attempt.store.name,
+            -r.amount_minor,
+            -r.fee_minor,
+            -(r.amount_minor - r.fee_minor),
+        )
+        for r in batch.refunds.select_related("attempt__store").order_by("created_at")
+    ]
+    return lines
+
+
+def dispute_list_open() -> QuerySet[Dispute]:
+    return Dispute.objects.filter(status=Dispute.Status.OPEN).select_related("attempt")

@@ -143,8 +143,8 @@ def payment_attempt_create(
             ),
         ]
     )
+    broadcasts.payment_attempt_changed(attempt)  # registered first: "created" is pushed first
     tasks.payment_attempt_recognise_task.delay_on_commit(attempt.pk)
-    broadcasts.payment_attempt_changed(attempt)
     return attempt
 
 
@@ -172,6 +172,12 @@ def probe_frames(*, frames: list[bytes], depth: bytes | None) -> Probe:
         except face_errors.FaceError as exc:
             exc.extra = {**exc.extra, "frame": number}
             first_error = first_error or exc
+            continue
+        except (OSError, ValueError) as exc:  # a corrupt file that got past the header check
+            first_error = first_error or face_errors.ImageUnreadable(
+                "A frame is not a readable image.", frame=number
+            )
+            del exc
             continue
         assert face.embedding is not None  # noqa: S101 - probe always embeds
         embeddings.append(face.embedding)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from customers.models import Customer, FaceUse
 from facepay.face import errors as face_errors
@@ -13,7 +15,16 @@ from tests.merchants.factories import MerchantFactory, TerminalFactory
 from tests.payments.factories import CustomerFactory, enrolled_customer
 
 pytestmark = pytest.mark.django_db
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
+
+
+def jpeg_bytes(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A real, faceless JPEG: recognition declines it with no_face."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 120, 120)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+JPEG = jpeg_bytes()
 EVIDENCE = {
     "similarity": 0.71,
     "margin": 0.4,

@@ -1,0 +1,172 @@
+"""Terminal API (HMAC-signed by the counter device) and the staff refund endpoint."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from facepay.models import User
+from facepay.permissions import has_role
+from merchants import selectors as merchant_selectors
+from merchants.authentication import IsSignedTerminal, TerminalSignatureAuthentication
+from payments import errors, selectors, services
+from payments.serializers import PaymentAttemptOutput, RefundOutput
+
+
+class TerminalApi(APIView):
+    authentication_classes = [TerminalSignatureAuthentication]  # request.auth is the Terminal
+    permission_classes = [IsSignedTerminal]
+
+
+def _decode_base64(value: str, *, field: str) -> bytes:
+    if "," in value[:64] and value.startswith("data:"):
+        value = value.split(",", 1)[1]
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.FramesInvalid(f"{field} is not valid base64.") from exc
+
+
+class PaymentAttemptCreateApi(TerminalApi):
+    """Start a face payment: 1–3 JPEG frames (multipart `frames`, or base64 JSON), optional depth
+    PNG; answers 202 at once, recognition runs in the background."""
+
+    class InputSerializer(serializers.Serializer):
+        amount_minor = serializers.IntegerField()
+        currency = serializers.CharField(min_length=3, max_length=3)
+        idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
+        frames = serializers.ListField(child=serializers.CharField(), required=False)
+        depth = serializers.CharField(required=False, allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses={202: PaymentAttemptOutput})
+    def post(self, request: Request) -> Response:
+        data: Any = request.data
+        if request.FILES:  # multipart: plain fields + files named frames (and depth)
+            fields = ("amount_minor", "currency", "idempotency_key")
+            data = {key: data.get(key) for key in fields if data.get(key) is not None}
+        payload = self.InputSerializer(data=data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        if request.FILES:
+            frames = [upload.read() for upload in request.FILES.getlist("frames")]
+            depth_file = request.FILES.get("depth")
+            depth = depth_file.read() if depth_file else None
+        else:
+            frames = [_decode_base64(f, field="frames") for f in values.get("frames", [])]
+            depth = _decode_base64(values["depth"], field="depth") if values.get("depth") else None
+        attempt = services.payment_attempt_create(
+            terminal=request.auth,
+            amount_minor=values["amount_minor"],
+            currency=values["currency"],
+            idempotency_key=values["idempotency_key"],
+            frames=frames,
+            depth=depth,
+        )
+        return Response(PaymentAttemptOutput(attempt).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PaymentAttemptCodeApi(TerminalApi):
+    """The non-face path: a one-time payment code, or phone + PIN."""
+
+    class InputSerializer(serializers.Serializer):
+        amount_minor = serializers.IntegerField()
+        currency = serializers.CharField(min_length=3, max_length=3)
+        idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
+        payment_code = serializers.CharField(required=False, allow_blank=True, max_length=16)
+        phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+        pin = serializers.CharField(required=False, allow_blank=True, max_length=12)
+
+    @extend_schema(request=InputSerializer, responses={201: PaymentAttemptOutput})
+    def post(self, request: Request) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        attempt = services.payment_attempt_create_with_code(
+            terminal=request.auth, **payload.validated_data
+        )
+        return Response(PaymentAttemptOutput(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentAttemptDetailApi(TerminalApi):
+    @extend_schema(responses=PaymentAttemptOutput)
+    def get(self, request: Request, attempt_id: str) -> Response:
+        attempt = selectors.attempt_for_terminal(terminal=request.auth, attempt_id=attempt_id)
+        return Response(PaymentAttemptOutput(attempt).data)
+
+
+class PaymentAttemptStepUpApi(TerminalApi):
+    class InputSerializer(serializers.Serializer):
+        phone_last4 = serializers.RegexField(r"^[0-9]{4}$")
+
+    @extend_schema(request=InputSerializer, responses=PaymentAttemptOutput)
+    def post(self, request: Request, attempt_id: str) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        attempt = services.payment_attempt_step_up(
+            terminal=request.auth, attempt_id=attempt_id, **payload.validated_data
+        )
+        return Response(PaymentAttemptOutput(attempt).data)
+
+
+class PaymentAttemptConfirmApi(TerminalApi):
+    @extend_schema(request=None, responses=PaymentAttemptOutput)
+    def post(self, request: Request, attempt_id: str) -> Response:
+        attempt = services.payment_attempt_confirm(terminal=request.auth, attempt_id=attempt_id)
+        return Response(PaymentAttemptOutput(attempt).data)
+
+
+class PaymentAttemptCancelApi(TerminalApi):
+    @extend_schema(request=None, responses=PaymentAttemptOutput)
+    def post(self, request: Request, attempt_id: str) -> Response:
+        attempt = services.payment_attempt_cancel(terminal=request.auth, attempt_id=attempt_id)
+        return Response(PaymentAttemptOutput(attempt).data)
+
+
+class RefundInput(serializers.Serializer):
+    amount_minor = serializers.IntegerField()
+    idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class PaymentAttemptRefundApi(TerminalApi):
+    """Refund part or all of a payment of this terminal's store (no face re-scan)."""
+
+    @extend_schema(request=RefundInput, responses={201: RefundOutput})
+    def post(self, request: Request, attempt_id: str) -> Response:
+        payload = RefundInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        refund = services.refund_create(
+            attempt_id=attempt_id, terminal=request.auth, **payload.validated_data
+        )
+        return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentRefundApi(APIView):
+    """A merchant owner or cashier refunds a payment of a store they may see (session)."""
+
+    permission_classes = [
+        has_role(User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
+    ]
+
+    @extend_schema(request=RefundInput, responses={201: RefundOutput})
+    def post(self, request: Request, attempt_id: str) -> Response:
+        payload = RefundInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        merchant_ids = list(
+            merchant_selectors.merchant_list_for_user(user=request.user).values_list(
+                "pk", flat=True
+            )
+        )
+        refund = services.refund_create(
+            attempt_id=attempt_id,
+            merchant_ids=merchant_ids,
+            requested_by=request.user,
+            **payload.validated_data,
+        )
+        return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,166 @@
+"""Store-side pages: terminal picker, the counter screen, recent payments, settlement reports."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from facepay import money
+from facepay.errors import FacePayError
+from facepay.models import User
+from facepay.permissions import role_required
+from merchants import services as merchant_services
+from payments import selectors
+
+STORE_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
+TERMINAL_TEXT = {
+    "recognising": _("Recognising…"),
+    "step_up_required": _("Please enter the last 4 digits of your phone number"),
+    "confirm": _("%(name)s — pay %(amount)s?"),
+    "captured": _("Paid ✓"),
+    "declined": _("Declined"),
+    "cancelled": _("Cancelled"),
+    "expired": _("Expired: please start again"),
+    "online": _("Live"),
+    "offline": _("Offline: reconnecting"),
+    "step_up_wrong": _("Those digits are not right: %(left)s tries left"),
+}
+DECLINE_TEXT = {
+    "no_match": _("Face not recognised. Try again, or pay with a code."),
+    "ambiguous_match": _("We could not tell who you are. Try again, or pay with a code."),
+    "customer_frozen": _("Face payment is switched off for this customer."),
+    "customer_no_consent": _("This customer has not enabled face payment."),
+    "step_up_failed": _("Wrong phone digits three times."),
+    "insufficient_balance": _("Not enough money in the wallet."),
+    "limit_exceeded": _("Above the customer's payment limit."),
+    "no_face": _("No face was seen: look at the camera."),
+    "multiple_faces": _("Only one person may face the camera."),
+    "spoof_suspected": _("The camera could not confirm a live person."),
+    "face_too_small": _("Come closer to the camera."),
+    "face_blurred": _("Hold still: the picture was blurred."),
+    "face_turned": _("Look straight at the camera."),
+    "face_badly_exposed": _("The light is too dark or too bright."),
+    "engine_unavailable": _("Face recognition is not available right now."),
+    "payment_expired": _("The payment expired: please start again."),
+    "payment_code_invalid": _("That payment code is not valid."),
+    "pin_invalid": _("Phone number or PIN is not right."),
+    "pin_locked": _("Too many wrong PINs: try again later."),
+    "camera_error": _("The camera could not be opened."),
+    "default": _("The payment did not go through."),
+}
+
+
+@role_required(*STORE_ROLES)
+def terminal_picker(request: HttpRequest) -> HttpResponse:
+    terminals = selectors.terminal_list_for_user(user=request.user)
+    return render(request, "payments/terminal_picker.html", {"terminals": terminals})
+
+
+@role_required(*STORE_ROLES)
+def terminal_screen(request: HttpRequest, terminal_id: int) -> HttpResponse:
+    terminal = selectors.terminal_list_for_user(user=request.user).filter(pk=terminal_id).first()
+    if terminal is None:
+        raise Http404
+    return render(
+        request,
+        "payments/terminal.html",
+        {
+            "terminal": terminal,
+            "currency": money.default_currency(),
+            "can_pair": request.user.role in (User.Role.MERCHANT_OWNER, User.Role.OPERATOR),
+            "messages_json": {
+                **{key: str(value) for key, value in TERMINAL_TEXT.items()},
+                "reasons": {key: str(value) for key, value in DECLINE_TEXT.items()},
+            },
+        },
+    )
+
+
+@role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
+@require_POST
+def terminal_pair(request: HttpRequest, terminal_id: int) -> HttpResponse:
+    """The owner pairs this browser: a new secret is issued (shown once, kept by the page)."""
+    terminal = selectors.terminal_list_for_user(user=request.user).filter(pk=terminal_id).first()
+    if terminal is None:
+        raise Http404
+    try:
+        credentials = merchant_services.terminal_rotate_secret(
+            actor=request.user, terminal=terminal
+        )
+    except FacePayError as exc:
+        return JsonResponse(
+            {"error": {"code": exc.code, "message": exc.message}}, status=exc.http_status
+        )
+    return JsonResponse({"key_id": credentials.key_id, "secret": credentials.secret})
+
+
+@role_required(*STORE_ROLES)
+def payment_list(request: HttpRequest) -> HttpResponse:
+    payments = selectors.payment_list_for_user(user=request.user)
+    return render(request, "payments/payment_list.html", {"payments": payments})
+
+
+def _batch(request: HttpRequest, batch_id: int):  # type: ignore[no-untyped-def]
+    batch = selectors.settlement_batches_for_user(user=request.user).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+@role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
+def settlement_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    lines = selectors.settlement_reconciliation(batch=batch)
+    return render(request, "payments/settlement_detail.html", {"batch": batch, "lines": lines})
+
+
+@role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
+def settlement_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="settlement-{batch.merchant_id}-{batch.business_date}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "kind",
+            "payment_id",
+            "occurred_at",
+            "store",
+            "amount_minor",
+            "fee_minor",
+            "net_minor",
+            "currency",
+        ]
+    )
+    for line in selectors.settlement_reconciliation(batch=batch):
+        writer.writerow(
+            [
+                line.kind,
+                line.payment_id,
+                line.occurred_at.isoformat(),
+                line.store_name,
+                line.amount_minor,
+                line.fee_minor,
+                line.net_minor,
+                batch.currency,
+            ]
+        )
+    writer.writerow(
+        [
+            "total",
+            "",
+            "",
+            "",
+            batch.gross_minor - batch.refunds_minor,
+            batch.fees_minor,
+            batch.net_minor,
+            batch.currency,
+        ]
+    )
+    return response
