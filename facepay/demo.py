@@ -8,13 +8,11 @@ from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
 from customers.models import Customer
 from facepay.models import User
 from merchants import credit_codes
-from merchants import services as merchant_services
-from merchants.models import Merchant, Store, StoreStaff, Terminal
+from merchants import demo as merchant_demo
 
 DEMO_PASSWORD = "wuma-street-2026"  # noqa: S105 - published demo credential, embedded mode only
 WENZHOU_LUCHENG = "330302"  # administrative division code used in the demo credit codes
@@ -96,31 +94,26 @@ def seed_street(*, customers: int = 60) -> list[DemoLogin]:
         MERCHANTS, start=1
     ):
         owner = _user(username, role=User.Role.MERCHANT_OWNER, display_name=owner_name)
-        merchant, _ = Merchant.objects.get_or_create(
+        merchant = merchant_demo.demo_merchant(
+            owner=owner,
+            operator=operator,
+            index=index,
             credit_code=_credit_code(index),
-            defaults={
-                "owner": owner,
-                "name": business,
-                "trade": trade,
-                "address": address,
-                "status": Merchant.Status.APPROVED,
-                "approved_at": timezone.now(),
-            },
+            name=business,
+            trade=trade,
+            address=address,
+            owner_name=owner_name,
         )
         logins.append(DemoLogin("merchant_owner", username, DEMO_PASSWORD, business))
         for store_index, store_name in enumerate(store_names, start=1):
-            store, _ = Store.objects.get_or_create(
-                merchant=merchant, name=store_name, defaults={"address": address}
-            )
-            terminal, _ = Terminal.objects.get_or_create(store=store, name="柜台 1")
-            if not terminal.secret_sealed:
-                merchant_services.terminal_rotate_secret(actor=None, terminal=terminal)
             cashier = _user(
                 f"cashier.{username.split('.')[1]}{store_index}",
                 role=User.Role.STORE_STAFF,
                 display_name=f"{store_name} 收银员",
             )
-            StoreStaff.objects.get_or_create(store=store, user=cashier)
+            merchant_demo.demo_store(
+                merchant=merchant, name=store_name, address=address, cashier=cashier
+            )
             if index <= 2:
                 logins.append(DemoLogin("store_staff", cashier.username, DEMO_PASSWORD, store_name))
 

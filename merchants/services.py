@@ -339,7 +339,7 @@ def _missing_fields(merchant: Merchant) -> list[str]:
 
 @transaction.atomic
 def merchant_status_change(
-    *, actor: User, merchant: Merchant, to_status: str, reason: str = ""
+    *, actor: User, merchant: Merchant, to_status: str, reason: str = "", is_silent: bool = False
 ) -> Merchant:
     """Move an application one step (row lock held), record it, audit it and e-mail the owner.
 
@@ -398,6 +398,8 @@ def merchant_status_change(
     body = f"{merchant.name}: {merchant.get_status_display()}."
     if reason:
         body += f"\n\n{reason}"
+    if is_silent:  # the demo seed approves its own street without mailing anyone
+        return merchant
     _notify(to=[merchant.owner.email], subject=DECISION_SUBJECTS[to_status], body=body)
     if to_status == Status.SUBMITTED:
         operators = User.objects.filter(role=User.Role.OPERATOR, is_active=True).exclude(email="")
@@ -409,20 +411,32 @@ def merchant_status_change(
     return merchant
 
 
-def merchant_application_submit(*, actor: User, merchant: Merchant) -> Merchant:
+def merchant_application_submit(
+    *, actor: User, merchant: Merchant, is_silent: bool = False
+) -> Merchant:
     """Owner submits a draft (or an application after more information was asked)."""
-    return merchant_status_change(actor=actor, merchant=merchant, to_status=Status.SUBMITTED)
+    return merchant_status_change(
+        actor=actor, merchant=merchant, to_status=Status.SUBMITTED, is_silent=is_silent
+    )
 
 
-def merchant_review_start(*, actor: User, merchant: Merchant) -> Merchant:
+def merchant_review_start(*, actor: User, merchant: Merchant, is_silent: bool = False) -> Merchant:
     """Operator takes a submitted application into review."""
-    return merchant_status_change(actor=actor, merchant=merchant, to_status=Status.UNDER_REVIEW)
+    return merchant_status_change(
+        actor=actor, merchant=merchant, to_status=Status.UNDER_REVIEW, is_silent=is_silent
+    )
 
 
-def merchant_approve(*, actor: User, merchant: Merchant, reason: str = "") -> Merchant:
+def merchant_approve(
+    *, actor: User, merchant: Merchant, reason: str = "", is_silent: bool = False
+) -> Merchant:
     """Operator approves an application under review."""
     return merchant_status_change(
-        actor=actor, merchant=merchant, to_status=Status.APPROVED, reason=reason
+        actor=actor,
+        merchant=merchant,
+        to_status=Status.APPROVED,
+        reason=reason,
+        is_silent=is_silent,
     )
 
 
@@ -469,6 +483,7 @@ def staff_invite(
     display_name: str,
     phone: str = "",
     base_url: str = "",
+    is_silent: bool = False,
 ) -> StoreStaff:
     """Assign a cashier to a store, creating their login (no password yet) if new.
 
