@@ -164,7 +164,7 @@ def consent(request: HttpRequest, customer: Customer) -> HttpResponse:
         {
             "customer": customer,
             "documents": documents,
-            "history": list(reversed(chain["entries"])),
+            "history": list(reversed(selectors.consent_history(customer=customer))),
             "chain": chain,
             **_status(customer),
         },

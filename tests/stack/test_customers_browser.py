@@ -1,0 +1,97 @@
+"""Must-show #4: in headless chromium with a fake camera showing a real dev-set photo, a new
+customer signs up, verifies the phone, consents, enrols through the real page and sees
+"enrolled". Screenshots are kept in test-artifacts/screenshots/customers-*.png."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from PIL import Image, ImageOps
+
+from customers.models import Customer, FaceTemplate
+from customers.sms import outbox_path
+from tests.customers.photos import probe_code, select_photos
+from tests.stack.browser import screenshot
+from tests.stack.conftest import Stack
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def camera_ready_photo(faces_dir: Path, target: Path) -> Path:
+    """A photo of person A that still passes every gate once letterboxed like the fake camera."""
+    for data in select_photos(faces_dir).person_a:
+        framed = ImageOps.pad(
+            Image.open(io.BytesIO(data)).convert("RGB"), (640, 480), color=(40, 40, 40)
+        )
+        buffer = io.BytesIO()
+        framed.save(buffer, "JPEG", quality=92)
+        if probe_code(buffer.getvalue()) == "ok":
+            target.write_bytes(data)
+            return target
+    raise AssertionError("no photo of person A passes the gates as a camera frame")
+
+
+def texted_code(phone: str, *, timeout_s: float = 10) -> str:
+    """The code the development sender wrote to the outbox for `phone` (what the phone gets)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        path = outbox_path()
+        if path.exists():
+            for line in reversed(path.read_text(encoding="utf-8").splitlines()):
+                entry = json.loads(line)
+                if entry["phone"] == phone:
+                    return "".join(ch for ch in entry["message"].split(":")[1] if ch.isdigit())[:6]
+        time.sleep(0.1)
+    raise AssertionError(f"no code was texted to {phone}")
+
+
+def test_sign_up_consent_and_enrol_with_the_browser_camera(
+    stack: Stack, browser_page, faces_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert settings.DATA_DIR  # the live server writes its outbox under the same folder
+    photo = camera_ready_photo(faces_dir, tmp_path / "camera.jpg")
+    phone = f"+86138{random.randint(10_000_000, 99_999_999)}"
+    page = browser_page(camera_photo=photo, locale="en-GB")
+
+    page.goto(f"{stack.base_url}/customers/signup/")
+    page.fill("#id_phone", phone)
+    page.fill("#id_display_name", "Li Wei")
+    page.fill("#id_date_of_birth", "1990-05-17")
+    page.fill("#id_password", "wuma-street-tea-2026")
+    screenshot(page, "customers-1-signup")
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_url(f"{stack.base_url}/customers/verify-phone/")
+
+    page.fill("#id_code", texted_code(phone))
+    screenshot(page, "customers-2-verify-phone")
+    page.click("#verify-form button[type=submit]")
+    page.wait_for_url(f"{stack.base_url}/customers/consent/")
+
+    for purpose in ("face_payment", "template_storage"):
+        page.click(f"#consent-{purpose} button[data-purpose={purpose}]")
+        page.wait_for_selector(f"#consent-{purpose} .badge-ok")
+    screenshot(page, "customers-3-consent")
+
+    page.goto(f"{stack.base_url}/customers/enrol/")
+    assert page.get_attribute("#enrol-status", "data-state") == "not_enrolled"
+    page.click("#start-camera")
+    page.wait_for_selector("#shots li", timeout=20_000)
+    screenshot(page, "customers-4-camera-feedback")
+    page.wait_for_selector("#enrol-status[data-state=enrolled]", timeout=45_000)
+    assert "Enrolled" in page.inner_text("#enrol-status")
+    assert page.get_attribute("#feedback", "data-code") == "enrolled"
+    screenshot(page, "customers-5-enrolled")
+
+    customer = Customer.objects.get(user__phone=phone)
+    assert customer.is_phone_verified
+    template = FaceTemplate.objects.get(customer=customer)
+    assert template.frame_count == 3
+    page.reload()
+    assert page.get_attribute("#enrol-status", "data-state") == "enrolled"
+    screenshot(page, "customers-6-enrolled-after-reload")
