@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
 from credit import services, tasks
 from credit.models import CreditScore, ScoreModel
+from customers.models import Customer
+from facepay.models import User
 from merchants.models import Merchant
 from payments.models import PaymentAttempt, Refund, SettlementBatch
 from tests.credit.conftest import SCORED_MONTH, SEED_NOW
@@ -162,3 +169,37 @@ def test_too_little_history_is_insufficient_data(seeded_street: None, db: None) 
     assert row.score is None
     assert row.reasons == []
     assert any(rule.startswith("history_days:") for rule in row.insufficient)
+
+
+def test_finance_office_never_sees_a_customer_name_phone_or_template(
+    seeded_street: None, db: None
+) -> None:
+    rows = services.credit_scores_compute(period_start=SCORED_MONTH)
+    reviewer = User.objects.get(username="finance")
+    client = Client()
+    client.force_login(reviewer)
+    api = APIClient()
+    api.force_authenticate(reviewer)
+    urls = [
+        reverse("credit:home"),
+        reverse("credit:priority"),
+        reverse("credit:drift"),
+        reverse("credit:export", args=["csv"]),
+        reverse("api_me"),
+        reverse("credit_api:scores"),
+    ]
+    urls += [reverse("credit:merchant_detail", args=[row.merchant_id]) for row in rows]
+    urls += [reverse("credit_api:merchant_score", args=[row.merchant_id]) for row in rows]
+    bodies = [client.get(url).content.decode("utf-8-sig") for url in urls]
+    xlsx = load_workbook(io.BytesIO(client.get(reverse("credit:export", args=["xlsx"])).content))
+    bodies.append(" ".join(str(c.value) for row in xlsx.active.iter_rows() for c in row))
+    customers = list(Customer.objects.select_related("user"))
+    assert len(customers) == 30
+    for body in bodies:
+        for customer in customers:
+            assert customer.user.display_name not in body
+            assert customer.user.phone not in body
+            assert customer.user.phone[3:] not in body
+            assert customer.user.username not in body
+        assert "facetemplate" not in body.lower()
+    assert "customer_id" in rows[0].inputs["unique_customers"]["source"]  # counted, not named
