@@ -155,6 +155,7 @@ def probe_frames(*, frames: list[bytes], depth: bytes | None) -> Probe:
     """
     config = get_config()
     engine = get_engine()
+    engine.calibration  # noqa: B018 - raises ModelPackMissing before any frame is decoded
     depth_map = (
         intake.decode_depth_png(
             depth, max_bytes=config.max_image_bytes, max_pixels=config.max_image_pixels
@@ -225,8 +226,6 @@ def payment_attempt_recognise(*, attempt_id: int) -> PaymentAttempt | None:
     frames = [bytes(row.data) for row in rows if row.kind == AttemptFrame.Kind.IMAGE]
     depth = next((bytes(row.data) for row in rows if row.kind == AttemptFrame.Kind.DEPTH), None)
     try:
-        engine = get_engine()
-        calibration = engine.calibration
         probe = probe_frames(frames=frames, depth=depth)
     except (face_errors.ModelPackMissing, face_errors.ModelPackTampered) as exc:
         return payment_attempt_decide(
@@ -236,6 +235,16 @@ def payment_attempt_recognise(*, attempt_id: int) -> PaymentAttempt | None:
         )
     except face_errors.FaceError as exc:
         return payment_attempt_decide(attempt_id=attempt_id, decline_code=exc.code, evidence={})
+    return payment_attempt_identify(attempt_id=attempt_id, probe=probe)
+
+
+def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt | None:
+    """1:N search of a probe in the gallery and the open-set decision, applied to the attempt.
+
+    Idempotent like payment_attempt_decide; records similarity, margin, liveness, model version
+    and every threshold used.
+    """
+    calibration = get_engine().calibration
     hits = customer_selectors.face_search(embedding=probe.embedding, k=2)
     decision = decide(
         [Match(key=hit.customer_id, similarity=hit.similarity) for hit in hits],
