@@ -278,6 +278,8 @@ class FaceEnrolApi(CustomerApi):
     """Enrol (or re-enrol) from 1–3 photos in multipart field `images`; photos are not kept."""
 
     parser_classes = [MultiPartParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "face_check"
 
     @extend_schema(request={"multipart/form-data": OpenApiTypes.OBJECT}, responses=TemplateOutput)
     def post(self, request: Request) -> Response:

@@ -214,6 +214,21 @@ def customer_profile_update(*, customer: Customer, display_name: str) -> Custome
 
 
 # --- consent -----------------------------------------------------------------------------------
+@transaction.atomic
+def consent_document_publish(*, purpose: str, title: str, text: str) -> ConsentDocument:
+    """Publish the next version of a purpose's consent text (earlier versions stay, unchanged)."""
+    latest = (
+        ConsentDocument.objects.select_for_update().filter(purpose=purpose).order_by("-version")
+    ).first()
+    return ConsentDocument.objects.create(
+        purpose=purpose,
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
 def _consent_append(
     *,
     customer: Customer,

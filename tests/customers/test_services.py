@@ -6,6 +6,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from customers import errors, selectors, services, sms
@@ -402,3 +404,20 @@ def test_sms_sender_is_pluggable(settings):
     finally:
         sms._sender_class.cache_clear()
     assert sent == [("+8613800000000", "hi")]
+
+
+@pytest.mark.django_db
+def test_consent_document_publish_next_version_and_give_again():
+    customer = consented(CustomerFactory())
+    document = services.consent_document_publish(
+        purpose=PURPOSES[0], title="Consent to face payment", text="Version 2 text."
+    )
+    assert document.version == 2
+    record = services.consent_give(
+        customer=customer, purpose=PURPOSES[0], document_sha256=document.sha256
+    )
+    assert record.document_id == document.pk
+    assert selectors.consent_chain(customer=customer)["is_intact"] is True
+    client = Client()
+    client.force_login(customer.user)
+    assert client.get(reverse("customers:consent")).status_code == 200
