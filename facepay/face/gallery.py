@@ -114,6 +114,13 @@ class GalleryIndex:
     def uses_hnsw(self) -> bool:
         return self._hnsw is not None
 
+    def set_ef_search(self, ef_search: int) -> None:
+        """HNSW search breadth: higher is slower and finds the true top-1 more often."""
+        with self._lock:
+            self._ef_search = ef_search
+            if self._hnsw is not None:
+                self._hnsw.hnsw.efSearch = ef_search
+
     def _grow(self, needed: int) -> None:
         if needed <= len(self._vectors):
             return
