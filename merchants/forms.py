@@ -94,6 +94,7 @@ class DashboardFilterForm(forms.Form):
     )
     days = forms.TypedChoiceField(
         label=_("Period"),
+        initial=30,
         coerce=int,
         required=False,
         choices=[(n, _("Last %(n)s days") % {"n": n}) for n in PERIODS],

@@ -7,7 +7,7 @@
   const feed = document.getElementById("live-feed");
   const currency = section.dataset.currency || "CNY";
   const lang = document.documentElement.lang || "zh-hans";
-  const money = new Intl.NumberFormat(lang, { style: "currency", currency: currency });
+  const money = new Intl.NumberFormat(lang, { style: "currency", currency: currency, currencyDisplay: "narrowSymbol" });
 
   function show(minor) { return money.format(minor / 100); }
 
