@@ -6,6 +6,7 @@ app_name = "credit"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("score-all/", views.score_all, name="score_all"),
     path("export.<str:fmt>", views.export, name="export"),
     path("merchants/<int:merchant_id>/", views.merchant_detail, name="merchant_detail"),
     path("merchants/<int:merchant_id>/rescore/", views.rescore, name="rescore"),

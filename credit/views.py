@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from credit import charts, exports, scorecard, selectors, services
 from credit.forms import ContestForm, DecisionForm, OutcomesUploadForm, OverrideForm, RankFilterForm
 from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
+from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.permissions import role_required
@@ -68,6 +69,7 @@ def feature_rows(score: CreditScore | None) -> list[dict[str, Any]]:
                 "label": feature_label(info.name),
                 "unit": info.unit,
                 "value": spec["value"],
+                "value_minor": round(spec["value"]) if spec["value"] is not None else None,
                 "points": points.get("points"),
                 "best_points": points.get("best_points"),
                 "is_scored": points.get("is_scored", False),
@@ -96,6 +98,18 @@ def home(request: HttpRequest) -> HttpResponse:
         "open_contests": selectors.contests_open(),
     }
     return render(request, "credit/home.html", context)
+
+
+@role_required(*FINANCE)
+@require_POST
+def score_all(request: HttpRequest) -> HttpResponse:
+    try:
+        rows = services.credit_scores_compute_now(actor=request.user)
+    except FacePayError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(n)d merchants scored.") % {"n": len(rows)})
+    return redirect("credit:home")
 
 
 @role_required(*FINANCE)
@@ -138,6 +152,7 @@ def merchant_detail(request: HttpRequest, merchant_id: int) -> HttpResponse:
         ),
         "contests": ScoreContest.objects.filter(merchant=merchant).select_related("requested_by"),
         "override_form": OverrideForm(),
+        "currency": money.default_currency(),
         "decision_form": DecisionForm(),
     }
     return render(request, "credit/merchant_detail.html", context)

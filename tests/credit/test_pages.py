@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from credit.models import ScoreModel, ScoreOverride
+from credit.models import CreditScore, ScoreModel, ScoreOverride
 from facepay.models import User
 from merchants.models import Merchant
 from tests.credit.factories import score_row
@@ -141,3 +141,16 @@ def test_priority_drift_and_models_pages_render(street) -> None:  # type: ignore
     assert client.get(reverse("credit:models")).status_code == 200
     model = ScoreModel.objects.get(status="active")
     assert client.get(reverse("credit:model_detail", args=[model.pk])).status_code == 200
+
+
+def test_score_all_runs_the_monthly_scoring_on_demand(db: None) -> None:
+    client, _reviewer = signed_in(User.Role.FINANCE_REVIEWER)
+    MerchantFactory()
+    response = client.post(reverse("credit:score_all"))
+    assert response.status_code == 302
+    row = CreditScore.objects.get()
+    assert row.status == "insufficient_data"  # a merchant with no trades
+    client_owner = Client()
+    client_owner.force_login(row.merchant.owner)
+    assert client_owner.post(reverse("credit:score_all")).status_code == 403
+    assert CreditScore.objects.count() == 1
