@@ -145,3 +145,28 @@ def test_dashboard_renders_for_owner_and_cashier() -> None:
     csv = owner.get(reverse("merchants:payments_csv"))
     assert csv.status_code == 200
     assert b"".join(csv.streaming_content).startswith(b"payment_id,captured_at")
+
+
+def test_admin_actions_review_and_approve_through_the_services(client_for) -> None:
+    owner_client = client_for(User.Role.MERCHANT_OWNER)
+    owner_client.post(reverse("merchants:application"), form_data())
+    owner_client.post(reverse("merchants:application_submit"))
+    merchant = Merchant.objects.get()
+    admin = User.objects.create_superuser("admin", "admin@example.test", "x", role="operator")
+    client = Client()
+    client.force_login(admin)
+    url = reverse("admin:merchants_merchant_changelist")
+    assert client.get(url).status_code == 200
+    assert (
+        client.get(reverse("admin:merchants_merchant_change", args=[merchant.pk])).status_code
+        == 200
+    )
+    for action in ("start_review", "approve"):
+        client.post(url, {"action": action, "_selected_action": [merchant.pk]})
+    merchant.refresh_from_db()
+    assert merchant.status == Merchant.Status.APPROVED
+    assert list(merchant.status_changes.values_list("to_status", flat=True)) == [
+        "submitted",
+        "under_review",
+        "approved",
+    ]
