@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from facepay.models import User
 from merchants.models import Merchant, Store, Terminal
-from tests.merchants.factories import StoreFactory, StoreStaffFactory, valid_credit_code
+from tests.merchants.factories import (
+    StoreFactory,
+    StoreStaffFactory,
+    terminal_with_secret,
+    valid_credit_code,
+)
 from tests.merchants.test_services import PDF, licence
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +175,38 @@ def test_admin_actions_review_and_approve_through_the_services(client_for) -> No
         "under_review",
         "approved",
     ]
+
+
+def test_owner_reaching_another_merchants_terminal_and_store_changes_nothing() -> None:
+    credentials = terminal_with_secret()
+    terminal = credentials.terminal
+    before = Terminal.objects.get(pk=terminal.pk)
+    intruder = Client()
+    intruder.force_login(StoreFactory().merchant.owner)
+    assert (
+        intruder.post(reverse("merchants:terminal_rotate", args=[terminal.pk])).status_code == 403
+    )
+    assert (
+        intruder.post(reverse("merchants:terminal_revoke", args=[terminal.pk])).status_code == 403
+    )
+    assert (
+        intruder.post(
+            reverse("merchants:terminal_register", args=[terminal.store_id]), {"name": "Mine"}
+        ).status_code
+        == 403
+    )
+    assert (
+        intruder.post(
+            reverse("merchants:staff_invite", args=[terminal.store_id]),
+            {"email": "spy@example.test", "display_name": "Spy"},
+        ).status_code
+        == 403
+    )
+    after = Terminal.objects.get(pk=terminal.pk)
+    assert (after.secret_sealed, after.status) == (before.secret_sealed, before.status)
+    assert Terminal.objects.filter(store=terminal.store).count() == 1
+    assert not terminal.store.staff.exists()
+    response = intruder.get(
+        reverse("merchants_api:settlements"), {"merchant": terminal.store.merchant_id}
+    )
+    assert response.json()["error"]["code"] == "merchant_forbidden"
