@@ -300,18 +300,18 @@ def markdown(
     seconds: float,
 ) -> str:
     lines = [
-        SECTION,
+        "### Speed (`python bench/face_engine.py --write-docs`)",
         "",
         *machine,
         "",
-        "### Per-stage latency (640x480 frames from real photos, one thread)",
+        "#### Per-stage latency (640x480 frames from real photos, one thread)",
         "",
     ]
     lines += ["| stage | p50 ms | p95 ms |", "|---|---:|---:|"]
     lines += [f"| {item.name} | {item.p50_ms:.1f} | {item.p95_ms:.1f} |" for item in stages]
     lines += [
         "",
-        "### Throughput (single-threaded engines, one per process)",
+        "#### Throughput (single-threaded engines, one per process)",
         "",
         "| processes | frames/s |",
         "|---:|---:|",
@@ -319,7 +319,7 @@ def markdown(
     lines += [f"| {processes} | {value:.1f} |" for processes, value in fps.items()]
     lines += [
         "",
-        "### Gallery search (512-d unit vectors; query = template + noise, cos about 0.6)",
+        "#### Gallery search (512-d unit vectors; query = template + noise, cos about 0.6)",
         "",
     ]
     lines += [
@@ -341,15 +341,23 @@ def markdown(
     return "\n".join(lines)
 
 
+BENCH_START = "<!-- face-bench:start (written by bench/face_engine.py --write-docs) -->"
+BENCH_END = "<!-- face-bench:end -->"
+
+
 def write_section(text: str) -> None:
-    """Replace (or append) only the face-engine section; other sections belong to others."""
-    existing = DOCS.read_text() if DOCS.is_file() else "# Benchmarks\n\n"
-    start = existing.find(SECTION)
-    if start < 0:
-        updated = existing.rstrip("\n") + "\n\n" + text
+    """Replace only the bench block inside the face-engine section; the rest is hand-written."""
+    existing = DOCS.read_text() if DOCS.is_file() else "# Benchmarks\n"
+    block = f"{BENCH_START}\n{text}\n{BENCH_END}"
+    if BENCH_START in existing and BENCH_END in existing:
+        start = existing.index(BENCH_START)
+        end = existing.index(BENCH_END) + len(BENCH_END)
+        updated = existing[:start] + block + existing[end:]
+    elif SECTION in existing:
+        start = existing.index(SECTION) + len(SECTION)
+        updated = existing[:start] + "\n\n" + block + existing[start:]
     else:
-        end = existing.find("\n## ", start + len(SECTION))
-        updated = existing[:start] + text + ("" if end < 0 else existing[end:])
+        updated = existing.rstrip("\n") + f"\n\n{SECTION}\n\n{block}\n"
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(updated)
 

@@ -100,3 +100,19 @@ def test_license_guard_refuses_outside_debug(
 
 def test_model_version_names_pack_and_embedder_hash(face_manifest: pack.PackManifest) -> None:
     assert face_manifest.model_version == "faceplugin-v1@87aacdfe57510db2"
+
+
+def test_operator_pack_needs_a_detector_and_an_embedder(
+    face_manifest: pack.PackManifest, face_config: FaceConfig, tmp_path: Path
+) -> None:
+    # The npm pack's 2-output detector is not an insightface detector: only the embedder routes.
+    for role in ("detector", "embedder"):
+        shutil.copy(face_manifest.path_of(role, face_config), tmp_path)
+    with pytest.raises(errors.ModelPackMissing, match="no detector"):
+        pack.describe_operator_pack(tmp_path, name="operator", license_name="contract-42")
+    assert not (tmp_path / pack.OPERATOR_MANIFEST).exists()
+
+
+def test_operator_pack_folder_without_manifest_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(errors.ModelPackMissing, match=r"pack\.json"):
+        pack.load_manifest(str(tmp_path))
