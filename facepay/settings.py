@@ -153,7 +153,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("FACEPAY_TASK_SOFT_TIME_LIMIT", default=30)
 CELERY_TASK_TIME_LIMIT = env.int("FACEPAY_TASK_TIME_LIMIT", default=60)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+# A job whose worker died unacknowledged is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("FACEPAY_BROKER_VISIBILITY_TIMEOUT", default=300)
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

@@ -34,12 +34,12 @@ DROP FUNCTION IF EXISTS payments_entry_balanced();
 
 def install(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BALANCED)
+        schema_editor.execute(BALANCED, params=None)
 
 
 def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REMOVE)
+        schema_editor.execute(REMOVE, params=None)
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,14 @@ from customers.models import ConsentDocument, Customer
 from payments import services
 from tests.customers.factories import CustomerFactory
 
-__all__ = ["CustomerFactory", "enrolled_customer", "fund", "funded_customer", "unit_vector"]
+__all__ = [
+    "CustomerFactory",
+    "enrolled_customer",
+    "fund",
+    "funded_customer",
+    "give_consents",
+    "unit_vector",
+]
 
 
 def fund(customer: Customer, amount_minor: int, currency: str = "CNY") -> None:
@@ -37,6 +44,21 @@ def unit_vector(seed: int, dimension: int = 512) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+def ensure_consent_documents() -> None:
+    """Transactional tests flush the migration's consent texts: publish them again if gone."""
+    for purpose in ConsentDocument.Purpose:
+        if not ConsentDocument.objects.filter(purpose=purpose).exists():
+            customer_services.consent_document_publish(
+                purpose=purpose, title=str(purpose.label), text=f"Consent to {purpose.label}."
+            )
+
+
+def give_consents(customer: Customer) -> None:
+    ensure_consent_documents()
+    for purpose in ConsentDocument.Purpose:
+        customer_services.consent_give(customer=customer, purpose=purpose)
+
+
 def enrolled_customer(
     embedding: np.ndarray | None = None,
     *,
@@ -46,8 +68,7 @@ def enrolled_customer(
 ) -> Customer:
     """A funded customer with both consents and a template (stored as the enrolment would)."""
     customer = funded_customer(amount_minor, **kwargs)
-    for purpose in ConsentDocument.Purpose:
-        customer_services.consent_give(customer=customer, purpose=purpose)
+    give_consents(customer)
     vector = unit_vector(customer.pk) if embedding is None else embedding
     customer_services._template_store(  # the enrolment's own storage step, without a camera
         customer=customer,

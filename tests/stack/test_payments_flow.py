@@ -1,0 +1,276 @@
+"""Pay by face on the real stack: PostgreSQL, Redis, a Celery worker and uvicorn.
+
+Must-show 1 (a real photo → live status → capture with exact account movements), 2 (five
+identical requests and a SIGKILLed worker still give one capture) and 3 (50 concurrent captures
+against a wallet funded for 10).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from django.db import connection
+from django.utils import timezone
+from websockets.sync.client import ClientConnection, connect
+
+from customers import services as customer_services
+from customers.models import Customer
+from facepay.errors import FacePayError
+from facepay.face import errors as face_errors
+from facepay.face.engine import get_engine
+from merchants.models import Store
+from merchants.signing import sign_request
+from payments import ledger, selectors, services
+from payments.models import Account, JournalEntry, PaymentAttempt
+from tests.customers.factories import CustomerFactory
+from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
+from tests.payments.factories import enrolled_customer, fund, give_consents
+from tests.stack.conftest import Stack
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CREATE = "/api/payments/terminal/attempts/"
+DECIDED = {"awaiting_confirmation", "step_up_required", "declined", "captured", "expired"}
+
+
+@dataclass
+class Device:
+    """A signed counter terminal talking to the live server."""
+
+    base_url: str
+    terminal_pk: int
+    store_id: int
+    key_id: str
+    secret: str
+
+    def call(self, method: str, path: str, payload: object = None) -> httpx.Response:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        headers = sign_request(
+            secret=self.secret, method=method, path=path, body=body, terminal_id=self.key_id
+        )
+        headers["Content-Type"] = "application/json"
+        return httpx.request(
+            method, self.base_url + path, content=body or None, headers=headers, timeout=30
+        )
+
+
+def make_device(stack: Stack, *, fee_rate_bps: int = 60) -> Device:
+    credentials = terminal_with_secret(store__merchant=MerchantFactory(fee_rate_bps=fee_rate_bps))
+    terminal = credentials.terminal
+    return Device(
+        stack.base_url, terminal.pk, terminal.store_id, credentials.key_id, credentials.secret
+    )
+
+
+def terminal_socket(stack: Stack, device: Device) -> ClientConnection:
+    staff = StoreStaffFactory(store=Store.objects.get(pk=device.store_id))
+    return connect(
+        f"{stack.ws_url}/ws/payments/terminal/{device.terminal_pk}/",
+        additional_headers={
+            "Cookie": f"sessionid={stack.session_cookie(staff.user)}",
+            "Origin": stack.base_url,
+        },
+        open_timeout=10,
+    )
+
+
+def statuses_until_decided(socket: ClientConnection, attempt_id: str, timeout: float = 90) -> list:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = json.loads(socket.recv(timeout=deadline - time.monotonic()))
+        if event["type"] == "payment.status" and event["attempt"]["id"] == attempt_id:
+            seen.append(event["attempt"]["status"])
+            if seen[-1] in DECIDED:
+                return seen
+    raise AssertionError(f"no decision pushed within {timeout} s: {seen}")
+
+
+@pytest.fixture(scope="module")
+def photo_pair(faces_dir: Path) -> tuple[Path, Path]:
+    """A dev-set person whose second photo passes every gate and matches the first clearly."""
+    engine = get_engine()
+    for person in sorted((faces_dir / "dev").iterdir()):
+        photos = sorted(person.glob("*.jpg"))
+        if len(photos) < 2:
+            continue
+        try:
+            enrol = services.probe_frames(frames=[photos[0].read_bytes()], depth=None)
+            probe = services.probe_frames(frames=[photos[1].read_bytes()], depth=None)
+        except face_errors.FaceError:
+            continue
+        if (
+            float(np.dot(enrol.embedding, probe.embedding))
+            > engine.calibration.match_threshold + 0.1
+        ):
+            return photos[0], photos[1]
+    raise AssertionError("no usable photo pair in the dev set")
+
+
+def enrol(photo: Path, *, amount_minor: int) -> Customer:
+    customer = CustomerFactory()
+    fund(customer, amount_minor)
+    give_consents(customer)
+    customer_services.face_enrol(
+        customer=customer, images=[photo.read_bytes()], require_liveness=False
+    )
+    return customer
+
+
+def create_payload(photo: Path, amount_minor: int, key: str) -> dict[str, Any]:
+    return {
+        "amount_minor": amount_minor,
+        "currency": "CNY",
+        "idempotency_key": key,
+        "frames": [base64.b64encode(photo.read_bytes()).decode()],
+    }
+
+
+def balance(kind: str, **owner: int) -> int:
+    account = Account.objects.filter(kind=kind, currency="CNY", **owner).first()
+    return account.balance_minor if account else 0
+
+
+def test_face_payment_end_to_end_moves_exact_amounts(
+    stack: Stack, photo_pair: tuple[Path, Path]
+) -> None:
+    enrol_photo, probe_photo = photo_pair
+    customer = enrol(enrol_photo, amount_minor=20_000)
+    device = make_device(stack, fee_rate_bps=60)
+    merchant_id = Store.objects.get(pk=device.store_id).merchant_id
+    fees_before = balance("platform_fee_revenue")
+    with terminal_socket(stack, device) as socket:
+        started = time.perf_counter()
+        response = device.call("POST", CREATE, create_payload(probe_photo, 3850, "e2e-1"))
+        assert response.status_code == 202, response.text
+        attempt_id = response.json()["id"]
+        seen = statuses_until_decided(socket, attempt_id)
+        to_confirm = time.perf_counter() - started
+        assert seen[-1] == "awaiting_confirmation", seen
+        assert "recognising" in seen
+        paid = device.call("POST", f"{CREATE}{attempt_id}/confirm/")
+        assert paid.status_code == 200, paid.text
+        assert statuses_until_decided(socket, attempt_id)[-1] == "captured"
+    print(f"POST → awaiting_confirmation push: {to_confirm * 1000:.0f} ms; seen {seen}")  # noqa: T201
+    attempt = PaymentAttempt.objects.get(public_id=attempt_id)
+    assert attempt.customer_id == customer.pk
+    assert attempt.similarity is not None
+    assert attempt.model_version
+    assert attempt.fee_minor == 23  # 3850 × 0.60 % = 23.1 → 23
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 20_000 - 3850
+    assert balance("merchant_payable", merchant_id=merchant_id) == 3850 - 23
+    assert balance("platform_fee_revenue") - fees_before == 23
+    assert not attempt.frames.exists()
+    assert ledger.verify_books().problems == []
+
+
+def test_five_identical_requests_and_a_killed_worker_give_one_capture(
+    stack: Stack, photo_pair: tuple[Path, Path]
+) -> None:
+    enrol_photo, probe_photo = photo_pair
+    customer = enrol(enrol_photo, amount_minor=20_000)
+    device = make_device(stack)
+    killed_mid_job = False
+    for round_number in range(3):
+        # A fresh worker is cold (it loads the engine on its first job): a wide window to kill.
+        stack.kill_worker()
+        stack.env["FACEPAY_BROKER_VISIBILITY_TIMEOUT"] = "5"
+        stack.start_worker()
+        key = f"kill-{round_number}-{uuid.uuid4().hex[:6]}"
+        payload = create_payload(probe_photo, 2500, key)
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            responses = list(pool.map(device.call, ["POST"] * 5, [CREATE] * 5, [payload] * 5))
+        assert [r.status_code for r in responses] == [202] * 5
+        ids = {r.json()["id"] for r in responses}
+        assert len(ids) == 1
+        attempt_id = ids.pop()
+        deadline = time.monotonic() + 60
+        status = "created"
+        while status == "created" and time.monotonic() < deadline:
+            status = PaymentAttempt.objects.get(public_id=attempt_id).status
+            time.sleep(0.01)
+        stack.kill_worker()
+        status = PaymentAttempt.objects.get(public_id=attempt_id).status
+        if status == "recognising":
+            killed_mid_job = True
+            break
+    assert killed_mid_job, "the job always finished before the kill"
+    assert PaymentAttempt.objects.filter(terminal_id=device.terminal_pk).count() == round_number + 1
+    stack.start_worker()  # the unacknowledged job comes back to the new worker
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        attempt = PaymentAttempt.objects.get(public_id=attempt_id)
+        if attempt.status != "recognising":
+            break
+        time.sleep(0.2)
+    assert attempt.status == "awaiting_confirmation", attempt.status
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        confirms = list(
+            pool.map(lambda _: device.call("POST", f"{CREATE}{attempt_id}/confirm/"), range(5))
+        )
+    assert [c.status_code for c in confirms] == [200] * 5
+    assert {c.json()["status"] for c in confirms} == {"captured"}
+    assert JournalEntry.objects.filter(reference=f"capture:{attempt_id}").count() == 1
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 20_000 - 2500
+    assert ledger.verify_books().problems == []
+
+
+def test_fifty_concurrent_captures_against_a_wallet_funded_for_ten(stack: Stack) -> None:
+    customer = enrolled_customer(amount_minor=10_000)
+    Customer.objects.filter(pk=customer.pk).update(daily_limit_minor=10**9)
+    credentials = terminal_with_secret()
+    terminal = credentials.terminal
+    now = timezone.now()
+    attempts = [
+        PaymentAttempt.objects.create(
+            terminal=terminal,
+            store_id=terminal.store_id,
+            merchant_id=terminal.store.merchant_id,
+            idempotency_key=f"c{n}",
+            amount_minor=1000,
+            currency="CNY",
+            status=PaymentAttempt.Status.AWAITING_CONFIRMATION,
+            customer=customer,
+            customer_masked_name="李**",
+            awaiting_confirmation_at=now,
+            expires_at=now + timedelta(minutes=5),
+        )
+        for n in range(50)
+    ]
+    barrier = threading.Barrier(25)
+
+    def confirm(attempt: PaymentAttempt) -> str:
+        try:
+            if attempt.idempotency_key in {f"c{n}" for n in range(25)}:
+                barrier.wait(timeout=30)  # the first 25 start at the same instant
+            services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+            return "captured"
+        except FacePayError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        outcomes = list(pool.map(confirm, attempts))
+    assert outcomes.count("captured") == 10, outcomes
+    assert outcomes.count("insufficient_balance") == 40, outcomes
+    assert PaymentAttempt.objects.filter(customer=customer, status="captured").count() == 10
+    assert (
+        PaymentAttempt.objects.filter(
+            customer=customer, status="declined", decline_code="insufficient_balance"
+        ).count()
+        == 40
+    )
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 0
+    assert ledger.verify_books().problems == []
