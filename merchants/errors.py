@@ -55,3 +55,7 @@ class TerminalRevoked(FacePayError):
 
 class StaffEmailTaken(FacePayError):
     code, http_status = "staff_email_taken", 409
+
+
+class StaffPhoneTaken(FacePayError):
+    code, http_status = "staff_phone_taken", 409

@@ -30,6 +30,7 @@ from merchants.errors import (
     MerchantNotApproved,
     ReasonRequired,
     StaffEmailTaken,
+    StaffPhoneTaken,
     StatusTransitionInvalid,
     StoreForbidden,
     TerminalForbidden,
@@ -498,6 +499,11 @@ def staff_invite(
             "This e-mail address belongs to another kind of account.", field="email"
         )
     is_new_user = user is None
+    phone = phone.strip()
+    if is_new_user and User.objects.filter(username=email).exists():
+        raise StaffEmailTaken("This e-mail address belongs to another account.", field="email")
+    if is_new_user and phone and User.objects.filter(phone=phone).exists():
+        raise StaffPhoneTaken("This phone number belongs to another account.", field="phone")
     if user is None:
         user = User(
             username=email,

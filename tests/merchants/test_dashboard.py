@@ -22,7 +22,7 @@ from facepay.demo import seed_street
 from merchants import dashboard
 from merchants.models import Merchant
 from payments import demo as payments_demo
-from payments.models import Account, JournalEntry, PaymentAttempt
+from payments.models import Account, JournalEntry, PaymentAttempt, SettlementBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +191,25 @@ def test_dashboard_api_matches_the_ledger_and_scopes_the_cashier(history) -> Non
     assert refused.json()["error"]["code"] == "store_forbidden"
     own = client.get(reverse("merchants_api:dashboard")).json()
     assert own["store_ids"] == [cashier_store.pk]
+
+
+def test_settlements_page_csv_and_api_list_the_merchants_batches(history) -> None:
+    merchant = Merchant.objects.get(name="温州鱼丸面馆")
+    batches = SettlementBatch.objects.filter(merchant=merchant)
+    assert batches.count() > 5
+    client = Client()
+    client.force_login(merchant.owner)
+    page = client.get(reverse("merchants:settlements"))
+    assert page.status_code == 200
+    assert len(page.context["page"].object_list) == min(30, batches.count())
+    csv_lines = b"".join(client.get(reverse("merchants:settlements_csv")).streaming_content)
+    rows = csv_lines.decode().strip().splitlines()
+    assert len(rows) == batches.count() + 1
+    newest = batches.order_by("-business_date").first()
+    assert rows[1].startswith(f"{newest.business_date.isoformat()},{merchant.name},CNY,")
+    assert rows[1].split(",")[8] == str(newest.net_minor)
+    api = client.get(reverse("merchants_api:settlements")).json()
+    assert api["count"] == batches.count()
+    assert sum(row["net_minor"] for row in api["results"]) == sum(
+        b.net_minor for b in batches.order_by("-business_date")[:50]
+    )
