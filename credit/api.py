@@ -4,6 +4,7 @@ merchant's own scores. Merchant-level data only: never a customer identity."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -110,7 +111,7 @@ class MerchantScoreApi(APIView):
                 selectors.merchants_owned_by(user=request.user).filter(pk=merchant_id).first()
             )
         if merchant is None:
-            raise errors.ScoreNotVisible("No such score.")
+            raise errors.ScoreNotVisible(_("No such score."))
         history = list(reversed(selectors.score_history(merchant=merchant)))
         return Response(ScoreOutput(history, many=True).data)
 

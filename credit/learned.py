@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,8 +107,11 @@ def fit(
         scaling_method="min_max",
         scaling_method_params={"min": scorecard.SCORE_MIN, "max": scorecard.SCORE_MAX},
     )
-    card.fit(frame.iloc[train_index][usable], target[train_index])
-    detail = card.table(style="detailed")
+    with warnings.catch_warnings():  # optbinning's own pandas deprecations, not ours to fix
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        card.fit(frame.iloc[train_index][usable], target[train_index])
+        detail = card.table(style="detailed")
     features: dict[str, Any] = {}
     for name in usable:
         splits = list(card.binning_process_.get_binned_variable(name).splits)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from credit import errors, features, learned, scorecard, selectors
 from credit.models import (
@@ -150,7 +151,7 @@ def credit_scores_compute(*, period_start: date | None = None) -> list[CreditSco
 def credit_scores_compute_now(*, actor: User) -> list[CreditScore]:
     """The finance office starts the monthly run early (idempotent, audited)."""
     if not selectors.is_finance(actor):
-        raise errors.NotAllowed("Only the finance office can start a scoring run.")
+        raise errors.NotAllowed(_("Only the finance office can start a scoring run."))
     rows = credit_scores_compute()
     audit_event_record(actor=actor, action="credit.run_started", data={"rows": len(rows)})
     return rows
@@ -162,7 +163,7 @@ def credit_score_rescore(
 ) -> CreditScore:
     """On-demand re-score by the finance office (audited); always a new row."""
     if not selectors.is_finance(actor):
-        raise errors.NotAllowed("Only the finance office can re-score a merchant.")
+        raise errors.NotAllowed(_("Only the finance office can re-score a merchant."))
     row = credit_score_compute(
         merchant=merchant,
         period_start=period_start or last_complete_month(),
@@ -189,7 +190,7 @@ def score_model_revise(*, actor: User, table: Mapping[str, Any], note: str) -> S
     """An operator's edit of the expert points table: a new active version (the old one is
     retired, its scores keep pointing at it). Audited; refuses an invalid table."""
     if not actor.is_operator:
-        raise errors.NotAllowed("Only a platform operator can edit the points table.")
+        raise errors.NotAllowed(_("Only a platform operator can edit the points table."))
     try:
         scorecard.validate_table(table)
     except scorecard.InvalidTable as exc:
@@ -219,10 +220,10 @@ def score_model_revise(*, actor: User, table: Mapping[str, Any], note: str) -> S
 def score_model_request_promotion(*, actor: User, model: ScoreModel) -> ScoreModel:
     """An operator asks to make a candidate card active; a second person must approve."""
     if not actor.is_operator:
-        raise errors.NotAllowed("Only a platform operator can promote a card.")
+        raise errors.NotAllowed(_("Only a platform operator can promote a card."))
     model = ScoreModel.objects.select_for_update().get(pk=model.pk)
     if model.status != ScoreModel.Status.CANDIDATE:
-        raise errors.PromotionNotRequested("Only a candidate card can be put up for promotion.")
+        raise errors.PromotionNotRequested(_("Only a candidate card can be put up for promotion."))
     model.status = ScoreModel.Status.PROMOTION_REQUESTED
     model.promotion_requested_by = actor
     model.save(update_fields=["status", "promotion_requested_by"])
@@ -235,12 +236,14 @@ def score_model_approve_promotion(*, actor: User, model: ScoreModel) -> ScoreMod
     """The second approver (operator or finance reviewer, not the requester) activates the card;
     the old active card is retired. Refuses self-approval."""
     if not (actor.is_operator or selectors.is_finance(actor)):
-        raise errors.NotAllowed("Only an operator or a finance reviewer can approve a card.")
+        raise errors.NotAllowed(_("Only an operator or a finance reviewer can approve a card."))
     model = ScoreModel.objects.select_for_update().get(pk=model.pk)
     if model.status != ScoreModel.Status.PROMOTION_REQUESTED:
-        raise errors.PromotionNotRequested("Nobody has asked to promote this card.")
+        raise errors.PromotionNotRequested(_("Nobody has asked to promote this card."))
     if model.promotion_requested_by_id == actor.pk:
-        raise errors.PromotionSelfApproval("A second, different person must approve a promotion.")
+        raise errors.PromotionSelfApproval(
+            _("A second, different person must approve a promotion.")
+        )
     ScoreModel.objects.select_for_update().filter(status=ScoreModel.Status.ACTIVE).update(
         status=ScoreModel.Status.RETIRED
     )
@@ -262,15 +265,15 @@ def score_override_request(
     """A reviewer proposes a new tier with a written justification; it counts only after a
     second reviewer approves. Refuses a blank justification, a bad tier, a second pending one."""
     if not selectors.is_finance(actor):
-        raise errors.NotAllowed("Only the finance office can override a score.")
+        raise errors.NotAllowed(_("Only the finance office can override a score."))
     justification = (justification or "").strip()
     if not justification:
-        raise errors.OverrideJustificationMissing("An override needs a written justification.")
+        raise errors.OverrideJustificationMissing(_("An override needs a written justification."))
     if new_tier not in TIERS:
-        raise errors.OverrideTierInvalid("The new tier must be one of A–E.", tier=new_tier)
+        raise errors.OverrideTierInvalid(_("The new tier must be one of A–E."), tier=new_tier)
     CreditScore.objects.select_for_update().get(pk=score.pk)
     if score.overrides.filter(status=ScoreOverride.Status.PENDING).exists():
-        raise errors.OverridePending("This score already has an override awaiting approval.")
+        raise errors.OverridePending(_("This score already has an override awaiting approval."))
     override = ScoreOverride.objects.create(
         score=score,
         merchant_id=score.merchant_id,
@@ -294,12 +297,14 @@ def score_override_decide(
     """A second, different reviewer approves or rejects a pending override, once. Refuses
     self-approval and a second decision; holds the row lock while deciding."""
     if not selectors.is_finance(actor):
-        raise errors.NotAllowed("Only the finance office can decide an override.")
+        raise errors.NotAllowed(_("Only the finance office can decide an override."))
     override = ScoreOverride.objects.select_for_update().get(pk=override.pk)
     if override.requested_by_id == actor.pk:
-        raise errors.OverrideSelfApproval("A second, different reviewer must decide an override.")
+        raise errors.OverrideSelfApproval(
+            _("A second, different reviewer must decide an override.")
+        )
     if override.status != ScoreOverride.Status.PENDING:
-        raise errors.OverrideAlreadyDecided("This override has already been decided.")
+        raise errors.OverrideAlreadyDecided(_("This override has already been decided."))
     override.status = ScoreOverride.Status.APPROVED if approve else ScoreOverride.Status.REJECTED
     override.decided_by = actor
     override.decided_at = timezone.now()
@@ -321,13 +326,13 @@ def score_override_decide(
 def score_contest_open(*, actor: User, merchant: Merchant, message: str) -> ScoreContest:
     """A merchant owner contests its own latest score. Refuses anyone else's merchant."""
     if not selectors.merchants_owned_by(user=actor).filter(pk=merchant.pk).exists():
-        raise errors.ScoreNotVisible("No such score.")
+        raise errors.ScoreNotVisible(_("No such score."))
     message = (message or "").strip()
     if not message:
-        raise errors.ContestMessageMissing("Say which data is wrong.")
+        raise errors.ContestMessageMissing(_("Say which data is wrong."))
     score = merchant.credit_scores.order_by("-computed_at", "-id").first()
     if score is None:
-        raise errors.NoScoreYet("There is no score to contest yet.")
+        raise errors.NoScoreYet(_("There is no score to contest yet."))
     contest = ScoreContest.objects.create(
         score=score, merchant=merchant, message=message, requested_by=actor
     )
@@ -341,10 +346,10 @@ def score_contest_resolve(
 ) -> ScoreContest:
     """The office resolves a contest once; accepting it re-scores the merchant (a new row)."""
     if not selectors.is_finance(actor):
-        raise errors.NotAllowed("Only the finance office can resolve a contest.")
+        raise errors.NotAllowed(_("Only the finance office can resolve a contest."))
     contest = ScoreContest.objects.select_for_update().get(pk=contest.pk)
     if contest.status != ScoreContest.Status.OPEN:
-        raise errors.ContestAlreadyResolved("This request has already been resolved.")
+        raise errors.ContestAlreadyResolved(_("This request has already been resolved."))
     if accept:
         contest.rescore = credit_score_compute(
             merchant=contest.merchant,
@@ -386,19 +391,20 @@ def outcomes_parse(*, content: bytes, currency: str) -> list[ParsedOutcome]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise errors.OutcomesFileInvalid("The file is not UTF-8 text.") from exc
+        raise errors.OutcomesFileInvalid(_("The file is not UTF-8 text.")) from exc
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in OUTCOME_COLUMNS if c not in header]
     if missing:
         raise errors.OutcomesFileInvalid(
-            f"Missing columns: {', '.join(missing)}.", expected=list(OUTCOME_COLUMNS)
+            _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)},
+            expected=list(OUTCOME_COLUMNS),
         )
     records = [
         {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader
     ]
     if not records:
-        raise errors.OutcomesFileInvalid("The file has no loans.")
+        raise errors.OutcomesFileInvalid(_("The file has no loans."))
     codes = {r["credit_code"].upper() for r in records}
     merchants = {m.credit_code: m for m in Merchant.objects.filter(credit_code__in=codes)}
     unknown, bad_dates, non_binary, bad_amounts = [], [], [], []
@@ -426,28 +432,32 @@ def outcomes_parse(*, content: bytes, currency: str) -> list[ParsedOutcome]:
             parsed.append(ParsedOutcome(merchant, loan_date, amount_minor, flag in YES))
     if unknown:
         raise errors.OutcomesUnknownCreditCodes(
-            f"{len(unknown)} of {len(records)} rows name a credit code of no merchant here.",
+            _("%(count)d of %(rows)d rows name a credit code of no merchant here.")
+            % {"count": len(unknown), "rows": len(records)},
             count=len(unknown),
             rows=len(records),
             lines=_line_list(unknown),
         )
     if bad_dates:
         raise errors.OutcomesBadDates(
-            f"{len(bad_dates)} of {len(records)} rows have a loan date that is not YYYY-MM-DD.",
+            _("%(count)d of %(rows)d rows have a loan date that is not YYYY-MM-DD.")
+            % {"count": len(bad_dates), "rows": len(records)},
             count=len(bad_dates),
             rows=len(records),
             lines=_line_list(bad_dates),
         )
     if non_binary:
         raise errors.OutcomesNonBinary(
-            f"{len(non_binary)} of {len(records)} rows have a 'defaulted' value other than yes/no.",
+            _("%(count)d of %(rows)d rows have a 'defaulted' value other than yes/no.")
+            % {"count": len(non_binary), "rows": len(records)},
             count=len(non_binary),
             rows=len(records),
             lines=_line_list(non_binary),
         )
     if bad_amounts:
         raise errors.OutcomesBadAmounts(
-            f"{len(bad_amounts)} of {len(records)} rows have an amount that is not a positive sum.",
+            _("%(count)d of %(rows)d rows have an amount that is not a positive sum.")
+            % {"count": len(bad_amounts), "rows": len(records)},
             count=len(bad_amounts),
             rows=len(records),
             lines=_line_list(bad_amounts),
@@ -456,8 +466,16 @@ def outcomes_parse(*, content: bytes, currency: str) -> list[ParsedOutcome]:
     repaid = len(parsed) - defaults
     if defaults < MIN_DEFAULTS or repaid < MIN_REPAID:
         raise errors.OutcomesTooFewDefaults(
-            f"The file has {defaults} defaults and {repaid} repaid loans; a fit needs at least "
-            f"{MIN_DEFAULTS} defaults and {MIN_REPAID} repaid loans.",
+            _(
+                "The file has %(defaults)d defaults and %(repaid)d repaid loans; a fit needs at "
+                "least %(min_defaults)d defaults and %(min_repaid)d repaid loans."
+            )
+            % {
+                "defaults": defaults,
+                "repaid": repaid,
+                "min_defaults": MIN_DEFAULTS,
+                "min_repaid": MIN_REPAID,
+            },
             defaults=defaults,
             repaid=repaid,
             minimum_defaults=MIN_DEFAULTS,
@@ -494,7 +512,7 @@ def outcomes_upload_and_fit(
     """Store an outcomes file and fit a learned card from it as a candidate (not active).
     Refuses a bad file with a stable code and the counts; nothing is stored then."""
     if not selectors.is_finance(actor):
-        raise errors.NotAllowed("Only the finance office can upload loan outcomes.")
+        raise errors.NotAllowed(_("Only the finance office can upload loan outcomes."))
     currency = money.validate_currency(currency or money.default_currency())
     parsed = outcomes_parse(content=content, currency=currency)
     expert = selectors.active_model()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
 
-from credit import errors, services
+from credit import errors, scorecard, services
 from credit.models import LoanOutcome, OutcomeUpload, ScoreModel
 from facepay.models import AuditEvent, User
 from tests.credit.factories import score_row
@@ -146,3 +151,29 @@ def test_promotion_needs_a_second_approver(reviewer: User) -> None:
     services.score_model_approve_promotion(actor=reviewer, model=candidate)
     assert ScoreModel.objects.get(status="active").version == "learned-x"
     assert ScoreModel.objects.get(version="expert-1").status == "retired"
+
+
+def test_outcomes_api_refuses_three_defaults_with_the_counts(reviewer: User) -> None:
+
+    code = MerchantFactory().credit_code
+    rows = [f"{code},2026-10-01,1000,{'yes' if i < 3 else 'no'}" for i in range(40)]
+    upload = SimpleUploadedFile(
+        "three.csv", ("credit_code,loan_date,amount,defaulted\n" + "\n".join(rows)).encode()
+    )
+    api = APIClient()
+    api.force_authenticate(reviewer)
+    response = api.post(reverse("credit_api:outcomes_upload"), {"file": upload})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "outcomes_too_few_defaults"
+    assert response.json()["error"]["extra"]["defaults"] == 3
+    assert "3 defaults and 37 repaid" in response.json()["error"]["message"]
+    assert OutcomeUpload.objects.count() == 0
+
+
+def test_operator_edits_the_table_from_the_command_line(db: None, tmp_path) -> None:  # type: ignore[no-untyped-def]
+
+    operator = UserFactory(role=User.Role.OPERATOR)
+    path = tmp_path / "table.json"
+    path.write_text(json.dumps({**scorecard.DEFAULT_TABLE, "base_points": 305}))
+    call_command("credit_table_edit", str(path), operator=operator.username, note="tune")
+    assert ScoreModel.objects.get(status="active").table["base_points"] == 305
