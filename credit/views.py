@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from credit import charts, exports, scorecard, selectors, services
 from credit.forms import ContestForm, DecisionForm, OutcomesUploadForm, OverrideForm, RankFilterForm
 from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
+from credit.templatetags import credit_labels
 from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
@@ -30,11 +31,7 @@ def _is_chinese() -> bool:
     return (get_language() or "").startswith("zh")
 
 
-def feature_label(name: str) -> str:
-    info = scorecard.FEATURES_BY_NAME.get(name)
-    if info is None:
-        return name
-    return info.label_zh if _is_chinese() else info.label_en
+feature_label = credit_labels.feature_label
 
 
 def localised_reasons(score: CreditScore | None) -> list[dict[str, Any]]:
