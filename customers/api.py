@@ -209,6 +209,7 @@ class ConsentListApi(CustomerApi):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         customer = self.customer(request)
+        services.consent_documents_ensure()
         state = selectors.consent_state(customer=customer)
         documents = [
             {

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import errors, gallery, sealing, selectors, sms
+from customers import consent_texts, errors, gallery, sealing, selectors, sms
 from customers.models import (
     BiometricDeletion,
     ConsentDocument,
@@ -214,6 +214,23 @@ def customer_profile_update(*, customer: Customer, display_name: str) -> Custome
 
 
 # --- consent -----------------------------------------------------------------------------------
+def consent_documents_ensure() -> None:
+    """Publish version 1 of any purpose that has no text at all (idempotent; normally a no-op,
+    since the data migration published them)."""
+    published = set(ConsentDocument.objects.values_list("purpose", flat=True).distinct())
+    for purpose, title, text in consent_texts.DEFAULT_DOCUMENTS:
+        if purpose not in published:
+            ConsentDocument.objects.get_or_create(
+                purpose=purpose,
+                version=1,
+                defaults={
+                    "title": title,
+                    "text": text,
+                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                },
+            )
+
+
 @transaction.atomic
 def consent_document_publish(*, purpose: str, title: str, text: str) -> ConsentDocument:
     """Publish the next version of a purpose's consent text (earlier versions stay, unchanged)."""
@@ -278,6 +295,7 @@ def consent_give(
     require_open(customer)
     if not customer.is_phone_verified:
         raise errors.PhoneNotVerified("Verify your phone number first.")
+    consent_documents_ensure()
     document = selectors.consent_document_current(purpose=purpose)
     if document_sha256 is not None and document_sha256 != document.sha256:
         raise errors.ConsentDocumentOutdated(

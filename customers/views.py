@@ -152,6 +152,7 @@ def consent(request: HttpRequest, customer: Customer) -> HttpResponse:
         except FacePayError as exc:
             refuse(request, exc)
         return redirect("customers:consent")
+    services.consent_documents_ensure()
     state = selectors.consent_state(customer=customer)
     documents = [
         {"document": document, "record": state[document.purpose]}
