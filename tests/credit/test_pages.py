@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from datetime import date
 
 import pytest
@@ -154,3 +155,20 @@ def test_score_all_runs_the_monthly_scoring_on_demand(db: None) -> None:
     client_owner.force_login(row.merchant.owner)
     assert client_owner.post(reverse("credit:score_all")).status_code == 403
     assert CreditScore.objects.count() == 1
+
+
+def test_drift_panel_flags_only_the_feature_that_drifted(db: None) -> None:
+    rng = random.Random(3)
+    for _ in range(40):
+        merchant = MerchantFactory()
+        volatility = rng.uniform(0.2, 0.55)
+        score_row(merchant, period_start=date(2026, 9, 1), values={"volatility": volatility})
+        score_row(merchant, values={"volatility": volatility + 0.6})  # takings became uneven
+    client, _ = signed_in(User.Role.FINANCE_REVIEWER)
+    page = client.get(reverse("credit:drift") + "?month=2026-10")
+    bands = {line["name"]: line["band"] for line in page.context["lines"]}
+    psi = {line["name"]: line["psi"] for line in page.context["lines"]}
+    assert bands["volatility"] == "shifted"
+    assert psi["volatility"] > 0.25
+    assert {name for name, band in bands.items() if band != "stable"} <= {"volatility", "score"}
+    assert psi["refund_rate"] == 0.0
