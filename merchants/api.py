@@ -41,7 +41,7 @@ PORTAL_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERA
 MANAGER_ROLES = (User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 
 
-class ScopeInput(serializers.Serializer):
+class MerchantScopeInput(serializers.Serializer):
     store = serializers.IntegerField(required=False, min_value=1)
     merchant = serializers.IntegerField(required=False, min_value=1)
     days = serializers.ChoiceField(choices=dashboard.PERIODS, required=False)
@@ -62,7 +62,7 @@ def scope_for(request: Request) -> Scope:
     Raises StoreForbidden (a store the viewer may not see), MerchantForbidden (another
     merchant), invalid_input on malformed parameters.
     """
-    payload = ScopeInput(data=request.query_params)
+    payload = MerchantScopeInput(data=request.query_params)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     stores = selectors.store_list_for_user(user=request.user)
@@ -81,7 +81,7 @@ def scope_for(request: Request) -> Scope:
     return Scope(store_ids=store_ids, start=start, end=end)
 
 
-class FiguresOutput(serializers.Serializer):
+class DashboardFiguresOutput(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     currency = serializers.CharField()
@@ -96,13 +96,13 @@ class FiguresOutput(serializers.Serializer):
     repeat_customers = serializers.IntegerField()
 
 
-class DayOutput(serializers.Serializer):
+class DashboardDayOutput(serializers.Serializer):
     day = serializers.DateField()
     payments = serializers.IntegerField()
     gross_minor = serializers.IntegerField()
 
 
-class HeatOutput(serializers.Serializer):
+class DashboardHeatOutput(serializers.Serializer):
     weekday = serializers.IntegerField()
     hour = serializers.IntegerField()
     payments = serializers.IntegerField()
@@ -111,10 +111,10 @@ class HeatOutput(serializers.Serializer):
 
 class DashboardOutput(serializers.Serializer):
     store_ids = serializers.ListField(child=serializers.IntegerField())
-    today = FiguresOutput()
-    period = FiguresOutput()
-    days = DayOutput(many=True)
-    heat = HeatOutput(many=True)
+    today = DashboardFiguresOutput()
+    period = DashboardFiguresOutput()
+    days = DashboardDayOutput(many=True)
+    heat = DashboardHeatOutput(many=True)
 
 
 class MerchantDashboardApi(APIView):
@@ -122,7 +122,7 @@ class MerchantDashboardApi(APIView):
 
     permission_classes = [has_role(*PORTAL_ROLES)]
 
-    @extend_schema(parameters=[ScopeInput], responses=DashboardOutput)
+    @extend_schema(parameters=[MerchantScopeInput], responses=DashboardOutput)
     def get(self, request: Request) -> Response:
         scope = scope_for(request)
         board = dashboard.dashboard(store_ids=scope.store_ids, start=scope.start, end=scope.end)
@@ -139,7 +139,7 @@ class MerchantDashboardApi(APIView):
         )
 
 
-class PaymentOutput(serializers.ModelSerializer):
+class MerchantPaymentOutput(serializers.ModelSerializer):
     store_id = serializers.IntegerField()
     terminal_id = serializers.IntegerField()
 
@@ -162,9 +162,9 @@ class MerchantPaymentListApi(ListAPIView):
     """Captured payments of the viewer's stores, newest first (no customer identities)."""
 
     permission_classes = [has_role(*PORTAL_ROLES)]
-    serializer_class = PaymentOutput
+    serializer_class = MerchantPaymentOutput
 
-    @extend_schema(parameters=[ScopeInput], responses=PaymentOutput(many=True))
+    @extend_schema(parameters=[MerchantScopeInput], responses=MerchantPaymentOutput(many=True))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -175,7 +175,7 @@ class MerchantPaymentListApi(ListAPIView):
         ).order_by("-captured_at", "-id")
 
 
-class RefundOutput(serializers.ModelSerializer):
+class MerchantRefundOutput(serializers.ModelSerializer):
     payment_id = serializers.UUIDField(source="attempt.public_id")
     store_id = serializers.IntegerField(source="attempt.store_id")
 
@@ -196,9 +196,9 @@ class MerchantRefundListApi(ListAPIView):
     """Refunds on the viewer's stores' payments in the period, newest first."""
 
     permission_classes = [has_role(*PORTAL_ROLES)]
-    serializer_class = RefundOutput
+    serializer_class = MerchantRefundOutput
 
-    @extend_schema(parameters=[ScopeInput], responses=RefundOutput(many=True))
+    @extend_schema(parameters=[MerchantScopeInput], responses=MerchantRefundOutput(many=True))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -216,7 +216,7 @@ class MerchantRefundListApi(ListAPIView):
         )
 
 
-class SettlementOutput(serializers.ModelSerializer):
+class MerchantSettlementOutput(serializers.ModelSerializer):
     merchant_id = serializers.IntegerField()
 
     class Meta:
@@ -240,9 +240,9 @@ class MerchantSettlementListApi(ListAPIView):
     """Settlement batches of the owner's merchants (operators: all), newest first."""
 
     permission_classes = [has_role(*MANAGER_ROLES)]
-    serializer_class = SettlementOutput
+    serializer_class = MerchantSettlementOutput
 
-    @extend_schema(parameters=[ScopeInput], responses=SettlementOutput(many=True))
+    @extend_schema(parameters=[MerchantScopeInput], responses=MerchantSettlementOutput(many=True))
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 

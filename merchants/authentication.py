@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -116,3 +117,21 @@ class IsSignedTerminal(BasePermission):
         if not isinstance(request.auth, Terminal):
             raise _refuse("signature_missing", "This endpoint needs a signed terminal request.")
         return True
+
+
+class TerminalSignatureScheme(OpenApiAuthenticationExtension):
+    """Documents the terminal signature in the OpenAPI schema (registered on import)."""
+
+    target_class = "merchants.authentication.TerminalSignatureAuthentication"
+    name = "terminalSignature"
+    match_subclasses = True
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Signature",
+            "description": "Hex HMAC-SHA256 under the terminal secret of "
+            '"METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nSHA256HEX(body)", sent with X-Terminal-Id, '
+            "X-Timestamp (unix seconds) and a single-use X-Nonce.",
+        }
