@@ -157,7 +157,7 @@ def csv_response(customer: Customer) -> HttpResponse:
 
 def qr_svg(code: str) -> str:
     """The payment code as an inline SVG QR (segno, no external service)."""
-    return segno.make(f"FACEPAY:{code}", error="m").svg_inline(scale=5, dark="#1b2a3a")
+    return segno.make(f"FACEPAY:{code}", error="m").svg_inline(scale=8, dark="#1b2a3a")
 
 
 def consent_record_response(customer: Customer) -> HttpResponse:

@@ -95,3 +95,27 @@ def test_sign_up_consent_and_enrol_with_the_browser_camera(
     page.reload()
     assert page.get_attribute("#enrol-status", "data-state") == "enrolled"
     screenshot(page, "customers-6-enrolled-after-reload")
+
+    # The rest of the portal in the same session: top up, a payment code, delete biometrics.
+    page.goto(f"{stack.base_url}/customers/wallet/")
+    page.fill("#id_amount", "120.50")
+    page.select_option("#id_card_brand", "unionpay")
+    page.fill("#id_card_number", "6222 0210 0000 4321")
+    page.click("#top-up-form button[type=submit]")
+    page.wait_for_selector("text=¥120.50")
+    assert "4321" in page.inner_text("main")
+    assert "6222 0210" not in page.content()
+    screenshot(page, "customers-7-wallet")
+
+    page.goto(f"{stack.base_url}/customers/controls/")
+    page.click("form:has(input[value=code]) button")
+    page.wait_for_selector("#payment-code svg")
+    assert len(page.inner_text("#payment-code .code-digits").replace(" ", "")) == 6
+    screenshot(page, "customers-8-payment-code")
+
+    page.goto(f"{stack.base_url}/customers/privacy/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-biometrics")
+    page.wait_for_selector("#deletion-receipt")
+    assert not FaceTemplate.objects.filter(customer=customer).exists()
+    screenshot(page, "customers-9-deletion-receipt")
