@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import errors, selectors, services, sms
+from customers import errors, gallery, selectors, services, sms, tasks
 from customers.models import (
     ConsentDocument,
     ConsentRecord,
     Customer,
+    FaceTemplate,
     FaceUse,
     PaymentCode,
     PhoneVerification,
@@ -421,3 +423,38 @@ def test_consent_document_publish_next_version_and_give_again():
     client = Client()
     client.force_login(customer.user)
     assert client.get(reverse("customers:consent")).status_code == 200
+
+
+def _store_vector(customer: Customer, seed: int, *, model_version: str | None = None) -> None:
+    vector = np.random.default_rng(seed).standard_normal(512).astype(np.float32)
+    services.face_template_store(
+        customer=customer,
+        embedding=vector / np.linalg.norm(vector),
+        quality=1.0,
+        frame_count=1,
+        model_version=model_version or gallery.current_model_version(),
+        pack_name="test",
+    )
+
+
+@pytest.mark.django_db
+def test_face_search_only_meets_templates_of_the_configured_model():
+    current = consented(CustomerFactory())
+    other = consented(CustomerFactory())
+    _store_vector(current, 1)
+    _store_vector(other, 2, model_version="another-pack@0000")
+    probe = np.random.default_rng(2).standard_normal(512).astype(np.float32)
+    assert [hit.customer_id for hit in selectors.face_search(embedding=probe, k=5)] == [current.pk]
+
+
+@pytest.mark.django_db
+def test_face_templates_purge_expired_task_runs_the_purge(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    customer = consented(CustomerFactory())
+    _store_vector(customer, 3)
+    FaceTemplate.objects.update(created_at=timezone.now() - timedelta(days=731))
+    assert tasks.face_templates_purge_expired_task.delay().get() == 1
+    assert not FaceTemplate.objects.exists()
+    assert selectors.customer_payment_profile(customer_id=customer.pk).refusal_code == (
+        "not_enrolled"
+    )
