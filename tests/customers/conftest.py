@@ -12,6 +12,12 @@ from tests.customers.photos import PhotoSet, select_photos
 
 
 @pytest.fixture(autouse=True)
+def _english_pages(settings) -> None:  # type: ignore[no-untyped-def]
+    # Page assertions read English msgids; the Chinese catalogue must not change them.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_gallery() -> Iterator[None]:
     # Each test's database is rolled back: the process's index must not outlive it.
     gallery.forget()

@@ -25,6 +25,7 @@ from facepay.models import User
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from tests.customers.factories import CustomerFactory
+from tests.merchants.factories import TerminalFactory
 
 PURPOSES = [ConsentDocument.Purpose.FACE_PAYMENT, ConsentDocument.Purpose.TEMPLATE_STORAGE]
 
@@ -362,7 +363,7 @@ def test_signup_page_then_verify_then_consent_pages(
     customer = Customer.objects.get(user__phone="+8613655554444")
     assert customer.is_phone_verified
     page = client.get(reverse("customers:consent")).content.decode()
-    assert "hash chain intact" in page or "完整" in page
+    assert "hash chain intact" in page
     client.post(reverse("customers:consent"), {"purpose": PURPOSES[0], "action": "withdraw"})
     assert ConsentRecord.objects.filter(customer=customer, action="withdrawn").count() == 1
 
@@ -408,3 +409,36 @@ def test_wallet_page_top_up():
     assert response.status_code == 302
     assert payment_selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 8_850
     assert "1234" in client.get(reverse("customers:wallet")).content.decode()
+
+
+@pytest.mark.django_db
+def test_receipt_shows_refunds_against_their_payment_and_only_to_its_payer():
+    alice = CustomerFactory()
+    bob = CustomerFactory()
+    top_up(alice, 10_000, "alice-receipt")
+    terminal = TerminalFactory()
+    issued = services.payment_code_issue(customer=alice)
+    attempt = payment_services.payment_attempt_create_with_code(
+        terminal=terminal,
+        amount_minor=3_800,
+        currency="CNY",
+        idempotency_key="receipt-1",
+        payment_code=issued.code,
+    )
+    payment_services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    payment_services.refund_create(
+        attempt_id=attempt.public_id, amount_minor=1_000, idempotency_key="r1", terminal=terminal
+    )
+    url = reverse("customers:receipt", args=[attempt.public_id])
+    receipt = page_for(alice).get(url)
+    assert receipt.status_code == 200
+    body = receipt.content.decode()
+    assert "¥38.00" in body
+    assert "¥10.00" in body
+    wallet = page_for(alice).get(reverse("customers:wallet")).content.decode()
+    assert "¥10.00 refunded" in wallet or "¥10.00" in wallet
+    assert page_for(bob).get(url).status_code == 404
+    assert (
+        str(attempt.public_id)
+        not in api_for(bob).get(reverse("customers_api:wallet")).content.decode()
+    )
