@@ -1,0 +1,407 @@
+"""Payments benchmark on the real stack: PostgreSQL, Redis, Celery worker, uvicorn.
+
+Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/facepay_bench REDIS_URL=redis://127.0.0.1:6379/15
+python bench/payments.py [--payments 60] [--captures 600] [--clients 16] [--write-docs]`
+
+The database named in DATABASE_URL is migrated, EMPTIED and filled with bench rows (use a
+scratch database). Measures, for a real dev-set photo of an enrolled customer sent as a 640x480 JPEG:
+terminal POST → `awaiting_confirmation` pushed on the terminal's websocket, and confirm →
+`captured` pushed; then sustained captures per second through the signed HTTP API (many
+customers, `--clients` concurrent terminals) and directly through the capture service
+(threads, no HTTP), which is the ledger's own ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facepay.settings")
+os.environ.setdefault(
+    "FACEPAY_DATA_KEYS", "bench:" + base64.b64encode(b"facepay-bench-key-encryption-k!!").decode()
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
+from websockets.sync.client import connect  # noqa: E402
+
+from customers import services as customer_services  # noqa: E402
+from customers.models import Customer  # noqa: E402
+from facepay.face import errors as face_errors  # noqa: E402
+from facepay.face.engine import get_engine  # noqa: E402
+from merchants.signing import sign_request  # noqa: E402
+from payments import ledger, services  # noqa: E402
+from payments.models import PaymentAttempt  # noqa: E402
+from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret  # noqa: E402
+from tests.payments.factories import CustomerFactory, enrolled_customer, fund, give_consents  # noqa: E402
+
+DOCS = REPO / "docs" / "benchmarks.md"
+SECTION = "## Payments"
+CREATE = "/api/payments/terminal/attempts/"
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def pct(values: list[float], point: float) -> float:
+    return float(np.percentile(np.array(values), point))
+
+
+def camera_frame(photo: Path) -> bytes:
+    image = ImageOps.pad(
+        ImageOps.exif_transpose(Image.open(photo)).convert("RGB"), (640, 480), color=(40, 40, 40)
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    def __init__(self, *, web_workers: int, concurrency: int) -> None:
+        self.env = {**os.environ, "DJANGO_CONN_MAX_AGE": "0", "PYTHONUNBUFFERED": "1"}
+        self.port = free_port()
+        logs = REPO / "test-artifacts" / "bench"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "facepay.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(web_workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=open(logs / "asgi.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "facepay",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname=bench-{uuid.uuid4().hex[:6]}@127.0.0.1",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=open(logs / "worker.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code < 500:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        for process in (self.worker, self.server):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+class Device:
+    def __init__(self, base_url: str, key_id: str, secret: str) -> None:
+        self.base_url, self.key_id, self.secret = base_url, key_id, secret
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+
+    def call(self, method: str, path: str, payload: object = None) -> httpx.Response:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        headers = sign_request(
+            secret=self.secret, method=method, path=path, body=body, terminal_id=self.key_id
+        )
+        headers["Content-Type"] = "application/json"
+        return self.http.request(method, path, content=body or None, headers=headers)
+
+
+def find_enrolable(faces: Path) -> tuple[Path, Path]:
+    engine = get_engine()
+    for person in sorted((faces / "dev").iterdir()):
+        photos = sorted(person.glob("*.jpg"))
+        if len(photos) < 2:
+            continue
+        try:
+            first = services.probe_frames(frames=[photos[0].read_bytes()], depth=None)
+            second = services.probe_frames(frames=[camera_frame(photos[1])], depth=None)
+        except face_errors.FaceError:
+            continue
+        if float(first.embedding @ second.embedding) > engine.calibration.match_threshold + 0.1:
+            return photos[0], photos[1]
+    raise RuntimeError("no usable photo pair")
+
+
+def wait_for(sock, attempt_id: str, wanted: set[str], timeout: float = 60) -> float:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        event = json.loads(sock.recv(timeout=max(0.01, deadline - time.monotonic())))
+        attempt = event.get("attempt", {})
+        if attempt.get("id") == attempt_id and attempt.get("status") in wanted:
+            return time.perf_counter()
+
+
+def latency_run(processes: Processes, count: int, faces: Path) -> dict[str, list[float]]:
+    enrol_photo, probe_photo = find_enrolable(faces)
+    customer = CustomerFactory()
+    fund(customer, 1_900_000)
+    give_consents(customer)
+    Customer.objects.filter(pk=customer.pk).update(
+        daily_limit_minor=10**12, step_up_above_minor=10**9
+    )
+    customer_services.face_enrol(
+        customer=customer, images=[enrol_photo.read_bytes()], require_liveness=False
+    )
+    credentials = terminal_with_secret(store__merchant=MerchantFactory())
+    staff = StoreStaffFactory(store=credentials.terminal.store)
+    client = Client()
+    client.force_login(staff.user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    device = Device(processes.base_url, credentials.key_id, credentials.secret)
+    frame = base64.b64encode(camera_frame(probe_photo)).decode()
+    results: dict[str, list[float]] = {
+        "confirm_screen": [],
+        "captured": [],
+        "queue": [],
+        "recognition": [],
+    }
+    with connect(
+        f"ws://127.0.0.1:{processes.port}/ws/payments/terminal/{credentials.terminal.pk}/",
+        additional_headers={"Cookie": f"sessionid={cookie}", "Origin": processes.base_url},
+    ) as sock:
+        for number in range(count + 3):  # the first 3 warm the worker's engine and gallery
+            started = time.perf_counter()
+            response = device.call(
+                "POST",
+                CREATE,
+                {
+                    "amount_minor": 1200 + number,
+                    "currency": "CNY",
+                    "idempotency_key": uuid.uuid4().hex,
+                    "frames": [frame],
+                },
+            )
+            attempt_id = response.json()["id"]
+            shown = wait_for(
+                sock, attempt_id, {"awaiting_confirmation", "declined", "step_up_required"}
+            )
+            confirm_started = time.perf_counter()
+            device.call("POST", f"{CREATE}{attempt_id}/confirm/")
+            paid = wait_for(sock, attempt_id, {"captured", "declined"})
+            if number < 3:
+                continue
+            attempt = PaymentAttempt.objects.get(public_id=attempt_id)
+            if attempt.status != "captured":
+                raise RuntimeError(f"{attempt.status} {attempt.decline_code}")
+            results["confirm_screen"].append((shown - started) * 1000)
+            results["captured"].append((paid - confirm_started) * 1000)
+            results["queue"].append(
+                (attempt.recognising_at - attempt.created_at).total_seconds() * 1000
+            )
+            results["recognition"].append(
+                (attempt.awaiting_confirmation_at - attempt.recognising_at).total_seconds() * 1000
+            )
+    return results
+
+
+def prepared_attempts(count: int, customers: int) -> tuple[list[PaymentAttempt], list]:  # type: ignore[type-arg]
+    """Attempts already matched (awaiting confirmation), spread over customers and terminals."""
+    people = [enrolled_customer(amount_minor=1_900_000) for _ in range(customers)]
+    Customer.objects.filter(pk__in=[p.pk for p in people]).update(daily_limit_minor=10**12)
+    credentials = [terminal_with_secret(store__merchant=MerchantFactory()) for _ in range(4)]
+    now = timezone.now()
+    attempts = PaymentAttempt.objects.bulk_create(
+        PaymentAttempt(
+            terminal=credentials[n % 4].terminal,
+            store_id=credentials[n % 4].terminal.store_id,
+            merchant_id=credentials[n % 4].terminal.store.merchant_id,
+            idempotency_key=uuid.uuid4().hex,
+            amount_minor=500 + n % 700,
+            currency="CNY",
+            status="awaiting_confirmation",
+            customer=people[n % customers],
+            customer_masked_name="李**",
+            awaiting_confirmation_at=now,
+            expires_at=now + timedelta(minutes=30),
+        )
+        for n in range(count)
+    )
+    return attempts, credentials
+
+
+def http_captures(processes: Processes, count: int, clients: int) -> float:
+    attempts, credentials = prepared_attempts(count, customers=max(clients * 2, 32))
+    local = threading.local()
+
+    def confirm(attempt: PaymentAttempt) -> int | str:
+        if not hasattr(local, "devices"):  # one HTTP connection pool per client thread
+            local.devices = {
+                c.terminal.pk: Device(processes.base_url, c.key_id, c.secret) for c in credentials
+            }
+        response = local.devices[attempt.terminal_id].call(
+            "POST", f"{CREATE}{attempt.public_id}/confirm/"
+        )
+        return response.status_code if response.status_code == 200 else response.text[:200]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        codes = list(pool.map(confirm, attempts))
+    elapsed = time.perf_counter() - started
+    if codes.count(200) != count:
+        failures = Counter(code for code in codes if code != 200)
+        raise RuntimeError(f"http captures failed: {failures.most_common(3)}")
+    return count / elapsed
+
+
+def service_captures(count: int, threads: int) -> float:
+    attempts, credentials = prepared_attempts(count, customers=max(threads * 2, 32))
+    terminals = {c.terminal.pk: c.terminal for c in credentials}
+
+    def confirm(attempt: PaymentAttempt) -> None:
+        try:
+            services.payment_attempt_confirm(
+                terminal=terminals[attempt.terminal_id], attempt_id=attempt.public_id
+            )
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(confirm, attempts))
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--payments", type=int, default=60)
+    parser.add_argument("--captures", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        raise SystemExit("set DATABASE_URL (PostgreSQL scratch database) and REDIS_URL")
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)  # a scratch database: start empty
+    faces = Path(settings.FACEPAY_FACES_DIR)
+    processes = Processes(web_workers=args.web_workers, concurrency=2)
+    try:
+        latency = latency_run(processes, args.payments, faces)
+        http_rate = http_captures(processes, args.captures, args.clients)
+    finally:
+        processes.stop()
+    service_rate = service_captures(args.captures, threads=args.clients)
+    report = ledger.verify_books()
+    rows = [
+        ("POST → awaiting_confirmation pushed", latency["confirm_screen"]),
+        ("  of which queue wait (created → recognising)", latency["queue"]),
+        ("  of which recognition job (recognising → decided)", latency["recognition"]),
+        ("confirm POST → captured pushed", latency["captured"]),
+    ]
+    lines = [
+        SECTION,
+        "",
+        f"`bench/payments.py` on the real stack: PostgreSQL, Redis, uvicorn ({args.web_workers} "
+        "workers), one Celery worker (prefork, concurrency 2), all on one machine: "
+        f"{os.cpu_count()} CPU ({cpu_model()}), Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}. A 640x480 JPEG of a real dev-set photo of an enrolled "
+        f"customer; {args.payments} payments one after another after 3 warm-up payments.",
+        "",
+        "| latency (ms) | p50 | p95 | p99 |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {name} | {pct(v, 50):.0f} | {pct(v, 95):.0f} | {pct(v, 99):.0f} |"
+            for name, v in rows
+        ),
+        "",
+        "| sustained captures | per second |",
+        "|---|---:|",
+        f"| signed HTTP confirm, {args.clients} concurrent terminals, {args.captures} captures | "
+        f"{http_rate:.0f} |",
+        f"| capture service directly, {args.clients} threads, {args.captures} captures | "
+        f"{service_rate:.0f} |",
+        "",
+        f"Books after the run: {'consistent' if report.is_consistent else report.problems[:3]}. "
+        f"Load average at the end (other work shares these cores): "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
+        "",
+        "Where the time goes: the confirm screen waits for the broker hop to the worker (queue "
+        "wait) and the recognition job (decode, detect, landmarks, liveness, align, embed with a "
+        "mirror flip, gallery search, decision, frames deleted), then the channel-layer push. A "
+        "capture is one durable transaction of about 28 queries (attempt lock, wallet lock, "
+        "profile and consent reads, daily-limit sum, entry, postings, three balance updates, "
+        "face-use log) plus the deferred balance trigger; its row locks serialise captures that "
+        "share a wallet, a merchant payable or the platform fee account. On two shared cores "
+        "the capture rate is CPU-bound in Python (Django ORM and DRF), not lock-bound: the "
+        "service path without HTTP is only somewhat faster than the signed HTTP path.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write_docs:
+        current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+        if SECTION in current:
+            head, _, rest = current.partition(SECTION)
+            tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
+            current = head + text + ("\n" + tail if tail else "")
+        else:
+            current = current.rstrip("\n") + "\n\n" + text
+        DOCS.write_text(current)
+
+
+if __name__ == "__main__":
+    main()
