@@ -1,13 +1,14 @@
 """Payments benchmark on the real stack: PostgreSQL, Redis, Celery worker, uvicorn.
 
-Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/facepay_bench REDIS_URL=redis://127.0.0.1:6379/15
-python bench/payments.py [--payments 60] [--captures 600] [--clients 16] [--write-docs]`
+Run: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/facepay_bench
+REDIS_URL=redis://127.0.0.1:6379/15 python bench/payments.py [--payments 60] [--captures 600]
+[--clients 8] [--write-docs]`.
 
 The database named in DATABASE_URL is migrated, EMPTIED and filled with bench rows (use a
-scratch database). Measures, for a real dev-set photo of an enrolled customer sent as a 640x480 JPEG:
-terminal POST → `awaiting_confirmation` pushed on the terminal's websocket, and confirm →
-`captured` pushed; then sustained captures per second through the signed HTTP API (many
-customers, `--clients` concurrent terminals) and directly through the capture service
+scratch database). Measures, for a real dev-set photo of an enrolled customer sent as a
+640x480 JPEG: terminal POST → `awaiting_confirmation` pushed on the terminal's websocket, and
+confirm → `captured` pushed; then sustained captures per second through the signed HTTP API
+(many customers, `--clients` concurrent terminals) and directly through the capture service
 (threads, no HTTP), which is the ledger's own ceiling.
 """
 
@@ -329,7 +330,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--payments", type=int, default=60)
     parser.add_argument("--captures", type=int, default=600)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
