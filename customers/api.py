@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import login
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -136,6 +136,7 @@ class SignUpApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
+    @extend_schema_serializer(component_name="CustomerSignUpInput")
     class InputSerializer(serializers.Serializer):
         phone = serializers.CharField(max_length=32)
         display_name = serializers.CharField(max_length=100)
@@ -168,6 +169,7 @@ class PhoneCodeSendApi(CustomerApi):
 class PhoneVerifyApi(CustomerApi):
     """Confirm the phone with the texted code."""
 
+    @extend_schema_serializer(component_name="CustomerPhoneVerifyInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=12)
 
@@ -185,6 +187,7 @@ class PhoneVerifyApi(CustomerApi):
 class ProfileApi(CustomerApi):
     """The customer's own profile; PATCH changes the display name."""
 
+    @extend_schema_serializer(component_name="CustomerProfileInput")
     class InputSerializer(serializers.Serializer):
         display_name = serializers.CharField(max_length=100)
 
@@ -228,6 +231,7 @@ class ConsentListApi(CustomerApi):
 class ConsentGiveApi(CustomerApi):
     """Give consent to one purpose's current text (send its sha256 to prove which text)."""
 
+    @extend_schema_serializer(component_name="CustomerConsentGiveInput")
     class InputSerializer(serializers.Serializer):
         purpose = serializers.ChoiceField(choices=ConsentDocument.Purpose.choices)
         document_sha256 = serializers.CharField(max_length=64, required=False)
@@ -248,6 +252,7 @@ class ConsentGiveApi(CustomerApi):
 class ConsentWithdrawApi(CustomerApi):
     """Withdraw one purpose (one call, like giving it); the face template is deleted at once."""
 
+    @extend_schema_serializer(component_name="CustomerConsentWithdrawInput")
     class InputSerializer(serializers.Serializer):
         purpose = serializers.ChoiceField(choices=ConsentDocument.Purpose.choices)
 
@@ -341,6 +346,7 @@ class WalletTopUpApi(CustomerApi):
 
     parser_classes = [JSONParser, MultiPartParser]
 
+    @extend_schema_serializer(component_name="CustomerWalletTopUpInput")
     class InputSerializer(serializers.Serializer):
         amount_minor = serializers.IntegerField()
         card_brand = serializers.CharField(max_length=20)
@@ -379,6 +385,7 @@ class WalletTopUpApi(CustomerApi):
 class LimitsApi(CustomerApi):
     """Per-payment, daily and step-up amounts (fen)."""
 
+    @extend_schema_serializer(component_name="CustomerLimitsInput")
     class InputSerializer(serializers.Serializer):
         per_payment_limit_minor = serializers.IntegerField()
         daily_limit_minor = serializers.IntegerField()
@@ -397,6 +404,7 @@ class LimitsApi(CustomerApi):
 class FacePaySwitchApi(CustomerApi):
     """Face payment on or off (off is an instant freeze at every terminal)."""
 
+    @extend_schema_serializer(component_name="CustomerFacePaySwitchInput")
     class InputSerializer(serializers.Serializer):
         is_enabled = serializers.BooleanField()
 
@@ -413,6 +421,7 @@ class FacePaySwitchApi(CustomerApi):
 class PaymentPinApi(CustomerApi):
     """Set the 6-digit payment PIN for paying without the face."""
 
+    @extend_schema_serializer(component_name="CustomerPaymentPinInput")
     class InputSerializer(serializers.Serializer):
         pin = serializers.CharField(max_length=12)
 
@@ -473,6 +482,7 @@ class ExportApi(CustomerApi):
 class AccountCloseApi(CustomerApi):
     """Close the account: biometrics shredded, personal data erased, ledger kept pseudonymised."""
 
+    @extend_schema_serializer(component_name="CustomerAccountCloseInput")
     class InputSerializer(serializers.Serializer):
         confirm = serializers.BooleanField()
 
