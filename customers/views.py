@@ -21,6 +21,7 @@ from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay import money
 from facepay.errors import FacePayError
+from facepay.face.config import get_config
 from facepay.models import User
 from facepay.permissions import role_required
 from payments import selectors as payment_selectors
@@ -183,7 +184,8 @@ def consent_record(request: HttpRequest, customer: Customer) -> HttpResponse:
 def enrol(request: HttpRequest, customer: Customer) -> HttpResponse:
     """Upload fallback (POST, multipart `images`); the camera path posts to the enrol API."""
     if request.method == "POST":
-        images = [upload.read() for upload in request.FILES.getlist("images")[:4]]
+        limit = get_config().max_image_bytes  # one byte more is enough to refuse it
+        images = [upload.read(limit + 1) for upload in request.FILES.getlist("images")[:4]]
         try:
             services.face_enrol(customer=customer, images=images, ip_address=client_ip(request))
         except FacePayError as exc:
