@@ -80,12 +80,15 @@ class ScoreListApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         trade = serializers.CharField(required=False, allow_blank=True, default="")
-        tier = serializers.ChoiceField(choices=["", *"ABCDE"], required=False, default="")
+        # allow_blank keeps "" out of the enum: OpenAPI forbids an empty enum value here.
+        tier = serializers.ChoiceField(
+            choices=[*"ABCDE"], required=False, allow_blank=True, default=""
+        )
         change = serializers.ChoiceField(
-            choices=["", "up", "down", "flat"], required=False, default=""
+            choices=["up", "down", "flat"], required=False, allow_blank=True, default=""
         )
         insufficient = serializers.ChoiceField(
-            choices=["", "yes", "no"], required=False, default=""
+            choices=["yes", "no"], required=False, allow_blank=True, default=""
         )
 
     @extend_schema(parameters=[FilterSerializer], responses=RankedOutput(many=True))

@@ -12,6 +12,7 @@ from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
 from facepay.models import User
+from tests.customers.factories import CustomerFactory
 from tests.facepay.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,8 @@ def test_api_errors_use_the_single_error_shape(api_client: APIClient) -> None:
 def test_login_lands_each_role_on_its_home_page(
     client: Client, make_user: Callable[..., User], role: str, home: str
 ) -> None:
-    user = make_user(role)
+    # A customer signs up through the portal, which always creates the profile with the user.
+    user = CustomerFactory().user if role == User.Role.CUSTOMER else make_user(role)
     response = client.post(
         "/accounts/login/", {"username": user.username, "password": TEST_PASSWORD}, follow=True
     )
