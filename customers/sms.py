@@ -46,3 +46,7 @@ def _sender_class(path: str) -> type:
 
 def get_sender() -> SmsSender:
     return _sender_class(settings.FACEPAY_SMS_SENDER)()
+
+
+def is_development_sender() -> bool:
+    return issubclass(_sender_class(settings.FACEPAY_SMS_SENDER), ConsoleSender)

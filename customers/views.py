@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from customers import exports, forms, selectors, services
+from customers import exports, forms, selectors, services, sms
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay import money
@@ -93,7 +94,12 @@ def verify_phone(request: HttpRequest, customer: Customer) -> HttpResponse:
                 return redirect("customers:consent")
         except FacePayError as exc:
             refuse(request, exc)
-    return render(request, "customers/verify_phone.html", {"form": form, "customer": customer})
+    is_development_sender = settings.DEBUG and sms.is_development_sender()
+    return render(
+        request,
+        "customers/verify_phone.html",
+        {"form": form, "customer": customer, "is_development_sender": is_development_sender},
+    )
 
 
 @customer_page
