@@ -160,8 +160,8 @@ def verify_pack(manifest: PackManifest, *, config: FaceConfig) -> tuple[str, ...
         if actual != model.sha256:
             raise errors.ModelPackTampered(
                 f"Model file {path} has sha256 {actual}, but the manifest expects "
-                f"{model.sha256}: refusing to load it. Delete it and run "
-                "`python manage.py face_fetch --repair`.",
+                f"{model.sha256}: refusing to load it. Run `python manage.py face_fetch --repair` "
+                "to replace it with a verified download.",
                 pack=manifest.name,
                 file=model.file,
                 expected_sha256=model.sha256,
