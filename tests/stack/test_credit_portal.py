@@ -20,15 +20,17 @@ from tests.merchants.factories import MerchantFactory
 from tests.stack.browser import ARTIFACTS, screenshot
 from tests.stack.conftest import Stack
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: earlier transactional tests flush the tables, the seeded expert card too.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def sign_in(page, base_url: str, user: User) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "/accounts/login/" not in page.url  # signed in before the next page is opened
 
 
 def test_reviewers_override_with_four_eyes_and_export(stack: Stack, browser_page) -> None:  # type: ignore[no-untyped-def]
