@@ -82,12 +82,13 @@ def consent_state(*, customer: Customer) -> dict[str, ConsentRecord | None]:
 
 
 def consent_is_complete(*, customer: Customer) -> bool:
+    """Both biometric purposes currently given."""
     state = consent_state(customer=customer)
     return all(state[purpose] is not None for purpose in REQUIRED_PURPOSES)
 
 
 def consent_document_current(*, purpose: str) -> ConsentDocument:
-    """The newest version of a purpose's consent text; raises NotFound-like CustomerNotFound."""
+    """The newest version of a purpose's consent text; raises ConsentDocumentOutdated if none."""
     document = ConsentDocument.objects.filter(purpose=purpose).order_by("-version").first()
     if document is None:
         raise errors.ConsentDocumentOutdated("No consent text is published for this purpose.")
@@ -95,10 +96,12 @@ def consent_document_current(*, purpose: str) -> ConsentDocument:
 
 
 def consent_documents_current() -> list[ConsentDocument]:
+    """The newest text of every purpose, in the purposes' order."""
     return [consent_document_current(purpose=purpose) for purpose in ConsentDocument.Purpose]
 
 
 def consent_history(*, customer: Customer) -> list[ConsentRecord]:
+    """The customer's own consent records, oldest first (the chain's order)."""
     return list(
         ConsentRecord.objects.filter(customer=customer)
         .select_related("document")
@@ -143,6 +146,7 @@ def consent_chain(*, customer: Customer) -> dict[str, Any]:
 
 
 def face_template_for(*, customer: Customer) -> FaceTemplate | None:
+    """The customer's template row (metadata only is ever shown), or None."""
     return FaceTemplate.objects.filter(customer=customer).first()
 
 
@@ -188,11 +192,13 @@ def face_search(*, embedding: np.ndarray, k: int = 2) -> list[FaceHit]:
 
 
 def face_use_list(*, customer: Customer, limit: int | None = None) -> list[FaceUse]:
+    """The customer's own "who used my face" entries, newest first."""
     uses = FaceUse.objects.filter(customer=customer).order_by("-at", "-id")
     return list(uses[:limit] if limit else uses)
 
 
 def biometric_deletion_list(*, customer: Customer) -> list[BiometricDeletion]:
+    """The customer's own deletion receipts, newest first."""
     return list(BiometricDeletion.objects.filter(customer=customer).order_by("-deleted_at", "-id"))
 
 
@@ -207,4 +213,5 @@ def customer_is_minor(*, date_of_birth: Any, today: Any) -> bool:
 
 
 def template_last_activity(template: FaceTemplate) -> datetime:
+    """When the retention clock last restarted: last use, else enrolment."""
     return template.last_used_at or template.created_at
