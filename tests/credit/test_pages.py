@@ -7,6 +7,7 @@ import random
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -172,3 +173,15 @@ def test_drift_panel_flags_only_the_feature_that_drifted(db: None) -> None:
     assert psi["volatility"] > 0.25
     assert {name for name, band in bands.items() if band != "stable"} <= {"volatility", "score"}
     assert psi["refund_rate"] == 0.0
+
+
+def test_outcomes_upload_page_refuses_a_thin_file_with_the_counts(db: None) -> None:
+    client, _ = signed_in(User.Role.FINANCE_REVIEWER)
+    code = MerchantFactory().credit_code
+    rows = [f"{code},2026-10-01,1000,{'yes' if i < 3 else 'no'}" for i in range(30)]
+    upload = SimpleUploadedFile(
+        "thin.csv", ("credit_code,loan_date,amount,defaulted\n" + "\n".join(rows)).encode()
+    )
+    page = client.post(reverse("credit:models"), {"file": upload}, follow=True)
+    assert "3 defaults and 27 repaid loans" in page.content.decode()
+    assert ScoreModel.objects.count() == 1  # nothing fitted, nothing stored
