@@ -386,9 +386,14 @@ def main() -> None:
         "capture is one durable transaction of about 28 queries (attempt lock, wallet lock, "
         "profile and consent reads, daily-limit sum, entry, postings, three balance updates, "
         "face-use log) plus the deferred balance trigger; its row locks serialise captures that "
-        "share a wallet, a merchant payable or the platform fee account. On two shared cores "
-        "the capture rate is CPU-bound in Python (Django ORM and DRF), not lock-bound: the "
-        "service path without HTTP is only somewhat faster than the signed HTTP path.",
+        "share a wallet, a merchant payable or the platform fee account. Every capture updates "
+        "the one platform fee account row, so captures are serialised from that lock to "
+        "commit: with the CPU shared by other work (load average about 7 on 2 cores) each "
+        "capture holds it for tens of milliseconds, which is why the direct service path is no "
+        "faster than the signed HTTP path and both stay far below the 300 captures/s goal. The "
+        "next step is to stop locking platform accounts (their balance can be the sum of their "
+        "postings, or split into per-merchant fee sub-accounts) and to cut the capture to "
+        "fewer queries.",
         "",
     ]
     text = "\n".join(lines)
