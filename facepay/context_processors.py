@@ -50,8 +50,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for name, label in NAVIGATION.get(user.role, []):
         try:
-            url = reverse(name)
+            items.append({"url": reverse(name), "label": label, "active": False})
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    # Only the most specific entry is current: /customers/ is a prefix of every customer page.
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}
