@@ -58,10 +58,12 @@ def test_reviewers_override_with_four_eyes_and_export(stack: Stack, browser_page
     assert page.locator(".score-chart circle").count() == 2
     screenshot(page, "credit-2-merchant")
 
-    page.select_option("#override-form select[name=new_tier]", "C")
+    assert before.tier == "C"
+    page.select_option("#override-form select[name=new_tier]", "B")
     page.fill(
         "#override-form textarea[name=justification]",
-        "Refunds in October were a one-off product recall, documented by the market office.",
+        "October refunds were a one-off product recall documented by the market office; "
+        "takings otherwise steady: B is the fair tier.",
     )
     page.click("#override-form button[type=submit]")
     page.wait_for_selector("tr.override-pending")
@@ -75,7 +77,7 @@ def test_reviewers_override_with_four_eyes_and_export(stack: Stack, browser_page
     reviewer_two.fill("#overrides input[name=note]", "Checked the recall notice.")
     reviewer_two.click("#approve-override")
     reviewer_two.wait_for_selector("tr.override-approved")
-    assert reviewer_two.inner_text("#effective-tier") == "C"
+    assert reviewer_two.inner_text("#effective-tier") == "B"
     screenshot(reviewer_two, "credit-4-override-approved")
 
     override = ScoreOverride.objects.get()
@@ -96,7 +98,7 @@ def test_reviewers_override_with_four_eyes_and_export(stack: Stack, browser_page
     download_info.value.save_as(target)
     sheet = load_workbook(target).active
     exported = {row[1]: row[8] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert exported[bakery.name] == "C"  # the approved override is the effective tier
+    assert exported[bakery.name] == "B"  # the approved override is the effective tier
     with reviewer_two.expect_download() as csv_info:
         reviewer_two.click("#export-csv")
     csv_path = ARTIFACTS / "credit-export.csv"
