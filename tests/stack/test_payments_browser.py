@@ -1,0 +1,86 @@
+"""Must-show 7: the counter screen in headless Chromium with a fake camera showing a real photo.
+
+The cashier pairs the screen, keys ¥38.00, the customer presses "Pay with face", is recognised,
+confirms, the screen shows paid, and the owner's dashboard counts the payment live.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from merchants.models import Store
+from payments.models import PaymentAttempt
+from tests.facepay.factories import TEST_PASSWORD
+from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
+from tests.stack.browser import screenshot
+from tests.stack.conftest import Stack
+from tests.stack.test_payments_flow import enrol, photo_pair  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
+    stack: Stack,
+    browser_page,
+    photo_pair: tuple[Path, Path],  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture
+) -> None:
+    enrol_photo, probe_photo = photo_pair
+    customer = enrol(enrol_photo, amount_minor=10_000)
+    merchant = MerchantFactory(fee_rate_bps=60)
+    credentials = terminal_with_secret(store__merchant=merchant)
+    store = Store.objects.get(pk=credentials.terminal.store_id)
+    cashier = StoreStaffFactory(store=store).user
+
+    dashboard = browser_page()
+    sign_in(dashboard, stack.base_url, merchant.owner.username)
+    dashboard.goto(f"{stack.base_url}/merchants/")
+    dashboard.wait_for_function(
+        "document.getElementById('live-badge').classList.length > 1", timeout=15000
+    )
+    payments_before = dashboard.locator("[data-figure=payments]").first.inner_text()
+
+    page = browser_page(camera_photo=probe_photo)
+    sign_in(page, stack.base_url, cashier.username)
+    page.goto(f"{stack.base_url}/payments/terminal/{credentials.terminal.pk}/")
+    page.wait_for_selector("#pairing:not([hidden])")
+    page.fill("#pair-key", credentials.key_id)
+    page.fill("#pair-secret", credentials.secret)
+    page.click("#pair-form button[type=submit]")
+    page.wait_for_selector("#screen-amount:not([hidden])")
+    page.wait_for_selector("#link-state.badge-ok", timeout=15000)
+    for key in "38":
+        page.click(f"#keypad button[data-key='{key}']")
+    assert page.inner_text("#amount") == "¥38.00"
+    screenshot(page, "payments-terminal-amount")
+    page.click("#pay-face")
+    page.wait_for_selector("#confirm:not([hidden])", timeout=90_000)
+    title = page.inner_text("#status-title")
+    assert "¥38.00" in title
+    masked = PaymentAttempt.objects.get(terminal=credentials.terminal).customer_masked_name
+    assert masked
+    assert masked in title
+    screenshot(page, "payments-terminal-confirm")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#terminal[data-status=captured]", timeout=30_000)
+    screenshot(page, "payments-terminal-paid")
+    attempt = PaymentAttempt.objects.get(terminal=credentials.terminal)
+    assert attempt.status == "captured"
+    assert attempt.customer_id == customer.pk
+    assert attempt.amount_minor == 3800
+
+    dashboard.wait_for_function(
+        "(before) => document.querySelector('[data-figure=payments]').innerText !== before",
+        arg=payments_before,
+        timeout=15_000,
+    )
+    screenshot(dashboard, "payments-dashboard-updated")
