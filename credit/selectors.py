@@ -116,6 +116,14 @@ def merchant_month_aggregates(
     )
 
 
+def merchant_features(
+    *, merchant: Merchant, period_start: date, model: ScoreModel
+) -> features.FeatureSet:
+    """Features of one merchant-month from the ledger, with the card's minimum-activity rules."""
+    aggregates = merchant_month_aggregates(merchant=merchant, period_start=period_start)
+    return features.compute_features(aggregates, model.table.get("minimum_activity"))
+
+
 def active_model() -> ScoreModel:
     """The one active points table (a data migration seeds expert-1)."""
     return ScoreModel.objects.get(status=ScoreModel.Status.ACTIVE)

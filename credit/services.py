@@ -96,14 +96,6 @@ def _score_row_fields(feature_set: features.FeatureSet, model: ScoreModel) -> di
     }
 
 
-def merchant_features(
-    *, merchant: Merchant, period_start: date, model: ScoreModel
-) -> features.FeatureSet:
-    """Features of one merchant-month from the ledger (reads only)."""
-    aggregates = selectors.merchant_month_aggregates(merchant=merchant, period_start=period_start)
-    return features.compute_features(aggregates, model.table.get("minimum_activity"))
-
-
 @transaction.atomic
 def credit_score_compute(
     *,
@@ -121,7 +113,9 @@ def credit_score_compute(
         ).first()
         if existing is not None:
             return existing
-    feature_set = merchant_features(merchant=merchant, period_start=period_start, model=model)
+    feature_set = selectors.merchant_features(
+        merchant=merchant, period_start=period_start, model=model
+    )
     fields = _score_row_fields(feature_set, model)
     try:
         with transaction.atomic():
@@ -500,7 +494,9 @@ def _features_before(
         if stored is not None:
             cache[key] = {name: spec.get("value") for name, spec in stored.inputs.items()}
         else:
-            feature_set = merchant_features(merchant=merchant, period_start=period, model=model)
+            feature_set = selectors.merchant_features(
+                merchant=merchant, period_start=period, model=model
+            )
             cache[key] = feature_set.as_values()
     return cache[key]
 
