@@ -170,3 +170,34 @@ class PaymentRefundApi(APIView):
             **payload.validated_data,
         )
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+
+class DisputeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    payment_id = serializers.UUIDField(source="attempt.public_id")
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class DisputeOpenApi(APIView):
+    """A customer flags one of their payments ("that wasn't me"); an operator decides."""
+
+    permission_classes = [has_role(User.Role.CUSTOMER)]
+
+    class InputSerializer(serializers.Serializer):
+        payment_id = serializers.UUIDField()
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(request=InputSerializer, responses={201: DisputeOutput})
+    def post(self, request: Request) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        customer_id = selectors.customer_id_for_user(user=request.user)
+        dispute = services.dispute_open(
+            customer_id=customer_id,
+            attempt_id=payload.validated_data["payment_id"],
+            reason=payload.validated_data["reason"],
+        )
+        return Response(DisputeOutput(dispute).data, status=status.HTTP_201_CREATED)

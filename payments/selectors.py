@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from customers.models import Customer
 from facepay.models import User
 from facepay.permissions import user_has_role
 from merchants import selectors as merchant_selectors
@@ -177,3 +178,11 @@ def settlement_reconciliation(*, batch: SettlementBatch) -> list[ReconciliationL
 
 def dispute_list_open() -> QuerySet[Dispute]:
     return Dispute.objects.filter(status=Dispute.Status.OPEN).select_related("attempt")
+
+
+def customer_id_for_user(*, user: User) -> int:
+    """The signed-in customer's id; raises AttemptNotFound-style CustomerUnknown otherwise."""
+    customer_id = Customer.objects.filter(user=user).values_list("pk", flat=True).first()
+    if customer_id is None:
+        raise errors.CustomerUnknown("No customer account for this user.")
+    return customer_id

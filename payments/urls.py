@@ -46,4 +46,5 @@ api_urlpatterns = [
         name="attempt_refund",
     ),
     path("payments/<uuid:attempt_id>/refunds/", api.PaymentRefundApi.as_view(), name="refund"),
+    path("disputes/", api.DisputeOpenApi.as_view(), name="dispute_open"),
 ]

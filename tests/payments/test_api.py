@@ -201,3 +201,34 @@ def test_terminal_socket_receives_status_and_refuses_strangers() -> None:
         "recognising",
         "declined",
     ]
+
+
+@pytest.mark.django_db
+def test_customer_disputes_own_payment_through_the_api() -> None:
+    device = Device()
+    customer = enrolled_customer(amount_minor=10_000)
+    attempt_id = device.call("POST", CREATE, create_payload(1200)).json()["id"]
+    services.payment_attempt_decide(
+        attempt_id=PaymentAttempt.objects.get(public_id=attempt_id).pk,
+        decline_code=None,
+        evidence=EVIDENCE,
+        customer_id=customer.pk,
+    )
+    device.call("POST", f"{CREATE}{attempt_id}/confirm/")
+    client = Client()
+    client.force_login(customer.user)
+    response = client.post(
+        "/api/payments/disputes/",
+        {"payment_id": attempt_id, "reason": "that wasn't me"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "open"
+    stranger = Client()
+    stranger.force_login(enrolled_customer().user)
+    refused = stranger.post(
+        "/api/payments/disputes/",
+        {"payment_id": attempt_id, "reason": "me neither"},
+        content_type="application/json",
+    )
+    assert refused.json()["error"]["code"] == "payment_not_found"
