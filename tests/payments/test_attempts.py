@@ -7,7 +7,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from customers import services as customer_services
 from customers.models import Customer, FaceUse
+from facepay.errors import FacePayError
 from facepay.face import errors as face_errors
 from payments import errors, ledger, selectors, services
 from payments.models import Account, AttemptFrame, JournalEntry, PaymentAttempt
@@ -259,3 +261,30 @@ def test_other_terminal_cannot_confirm() -> None:
     attempt = matched(TerminalFactory(), enrolled_customer())
     with pytest.raises(errors.AttemptNotFound):
         services.payment_attempt_confirm(terminal=TerminalFactory(), attempt_id=attempt.public_id)
+
+
+def test_payment_code_path_identifies_without_the_camera() -> None:
+    terminal = TerminalFactory()
+    customer = enrolled_customer(amount_minor=5_000)
+    issued = customer_services.payment_code_issue(customer=customer)
+    attempt = services.payment_attempt_create_with_code(
+        terminal=terminal,
+        amount_minor=1_500,
+        currency="CNY",
+        idempotency_key="code-1",
+        payment_code=issued.code,
+    )
+    assert attempt.status == PaymentAttempt.Status.AWAITING_CONFIRMATION
+    assert attempt.method == PaymentAttempt.Method.PAYMENT_CODE
+    assert attempt.customer_id == customer.pk
+    captured = services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    assert captured.status == PaymentAttempt.Status.CAPTURED
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 3_500
+    with pytest.raises(FacePayError):  # a one-time code works once
+        services.payment_attempt_create_with_code(
+            terminal=terminal,
+            amount_minor=1_500,
+            currency="CNY",
+            idempotency_key="code-2",
+            payment_code=issued.code,
+        )
