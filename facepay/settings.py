@@ -225,6 +225,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("FACEPAY_LOG_LEVEL", default="INFO")},
+    "loggers": {"faiss": {"level": "WARNING"}},  # it reports its CPU-feature probing at INFO
 }
 
 # --- FacePay knobs ----------------------------------------------------------------------------

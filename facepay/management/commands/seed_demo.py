@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from credit import demo as credit_demo
 from facepay import demo
 from payments import demo as payments_demo
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         logins = demo.seed_street(customers=options["customers"])
         booked = payments_demo.seed_history(days=120)
         self.stdout.write(f"Payment history: {booked} payments booked (0 = already there).")
+        scored = credit_demo.seed_scores(months=3)
+        self.stdout.write(f"Credit scores: {scored} score rows written for the last 3 months.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo street ready. Logins (password for all: {demo.DEMO_PASSWORD}):"
