@@ -24,6 +24,11 @@ class MeApi(APIView):
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
-        data = {"id": user.pk, "username": user.username, "display_name": str(user),
-                "role": user.role, "home_url": selectors.home_url_for(user)}
+        data = {
+            "id": user.pk,
+            "username": user.username,
+            "display_name": str(user),
+            "role": user.role,
+            "home_url": selectors.home_url_for(user),
+        }
         return Response(self.OutputSerializer(data).data)

@@ -36,8 +36,9 @@ def _key_ring() -> tuple[str, dict[str, bytes]]:
     if not entries:
         if not settings.DEBUG:
             raise ImproperlyConfigured("FACEPAY_DATA_KEYS must be set outside DEBUG.")
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"facepay-kek",
-                       info=b"embedded").derive(settings.SECRET_KEY.encode())
+        derived = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"facepay-kek", info=b"embedded"
+        ).derive(settings.SECRET_KEY.encode())
         return LOCAL_KEY_ID, {LOCAL_KEY_ID: derived}
     ring: dict[str, bytes] = {}
     for entry in entries:
@@ -85,8 +86,14 @@ def seal(plaintext: bytes, *, aad: bytes = b"") -> str:
     data_key = new_data_key()
     wrapped = wrap_key(data_key)
     data = encrypt(data_key, plaintext, aad=aad)
-    return ":".join(["v1", wrapped.key_id, base64.b64encode(wrapped.blob).decode(),
-                     base64.b64encode(data).decode()])
+    return ":".join(
+        [
+            "v1",
+            wrapped.key_id,
+            base64.b64encode(wrapped.blob).decode(),
+            base64.b64encode(data).decode(),
+        ]
+    )
 
 
 def unseal(token: str, *, aad: bytes = b"") -> bytes:

@@ -239,7 +239,9 @@ FACEPAY_MODEL_DIR = Path(env.str("FACEPAY_MODEL_DIR", default=str(DATA_DIR / "mo
 if not FACEPAY_MODEL_DIR.is_absolute():
     FACEPAY_MODEL_DIR = BASE_DIR / FACEPAY_MODEL_DIR
 FACEPAY_FACE_PACK = env.str("FACEPAY_FACE_PACK", default="faceplugin-v1")
-FACEPAY_FACE_CACHE_DIR = Path(env.str("FACEPAY_FACE_CACHE_DIR", default=str(DATA_DIR / "face-cache")))
+FACEPAY_FACE_CACHE_DIR = Path(
+    env.str("FACEPAY_FACE_CACHE_DIR", default=str(DATA_DIR / "face-cache"))
+)
 FACEPAY_FACE_THREADS = env.int("FACEPAY_FACE_THREADS", default=1)  # onnxruntime threads per session
 FACEPAY_ALLOWED_MODEL_LICENSES = env.list(
     "FACEPAY_ALLOWED_MODEL_LICENSES",
