@@ -33,7 +33,7 @@ def _probe(path: Path) -> Probe | None:
 
 
 @pytest.fixture(scope="session")
-def photo_probes(faces_dir: Path) -> dict[str, list[tuple[Path, Probe]]]:
+def photo_probes(faces_dir: Path, face_pack: None) -> dict[str, list[tuple[Path, Probe]]]:
     """Enrolment and probe embeddings of dev-set people, computed once."""
     people = sorted(p for p in (faces_dir / "dev").iterdir() if p.is_dir())
     enrolled: list[tuple[Path, Probe]] = []

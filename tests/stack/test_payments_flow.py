@@ -29,6 +29,8 @@ from customers import services as customer_services
 from customers.models import Customer
 from facepay.errors import FacePayError
 from facepay.face import errors as face_errors
+from facepay.face import pack
+from facepay.face.config import get_config
 from facepay.face.engine import get_engine
 from merchants.models import Store
 from merchants.signing import sign_request
@@ -100,6 +102,8 @@ def statuses_until_decided(socket: ClientConnection, attempt_id: str, timeout: f
 @pytest.fixture(scope="module")
 def photo_pair(faces_dir: Path) -> tuple[Path, Path]:
     """A dev-set person whose second photo passes every gate and matches the first clearly."""
+    config = get_config()
+    pack.fetch_pack(pack.load_manifest(config.pack), config=config)  # no download when present
     engine = get_engine()
     for person in sorted((faces_dir / "dev").iterdir()):
         photos = sorted(person.glob("*.jpg"))
