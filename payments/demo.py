@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from customers import selectors as customer_selectors
 from customers.models import Customer
 from facepay import money
 from merchants.models import Store
@@ -134,7 +135,8 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
     stores = [
         (store, terminal) for store in _stores() for terminal in store.terminals.order_by("pk")[:1]
     ]
-    customer_ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    names = dict(Customer.objects.values_list("pk", "user__display_name"))
+    customer_ids = sorted(names)
     if not stores or not customer_ids:
         return 0
     today = now.date()
@@ -189,7 +191,14 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
         refunds.append(_Refund(payment=payment, amount_minor=amount, fee_minor=fee_back, at=at))
     batches = _batches(payments, refunds, today=today)
     with transaction.atomic():
-        _book(payments, refunds, batches, currency=currency, start=now - timedelta(days=days + 1))
+        _book(
+            payments,
+            refunds,
+            batches,
+            currency=currency,
+            start=now - timedelta(days=days + 1),
+            masked={pk: customer_selectors.masked_name(name or "") for pk, name in names.items()},
+        )
     return len(payments)
 
 
@@ -239,6 +248,7 @@ def _book(
     *,
     currency: str,
     start: datetime,
+    masked: dict[int, str],
 ) -> None:
     clearing = ledger.platform_account(kind=Account.Kind.FUNDING_CLEARING, currency=currency)
     fees = ledger.platform_account(kind=Account.Kind.PLATFORM_FEE_REVENUE, currency=currency)
@@ -352,6 +362,7 @@ def _book(
                 currency=currency,
                 status=PaymentAttempt.Status.CAPTURED,
                 customer_id=p.customer_id,
+                customer_masked_name=masked.get(p.customer_id, ""),
                 fee_minor=p.fee_minor,
                 refunded_minor=p.refunded_minor,
                 fee_refunded_minor=p.fee_refunded_minor,
