@@ -501,15 +501,16 @@ def _capture(
     attempt.save(
         update_fields=[*_stamp(attempt, Status.CAPTURED, now), "fee_minor", "capture_entry"]
     )
-    customer_services.face_use_record(
-        customer_id=attempt.customer_id,
-        terminal_id=attempt.terminal_id,
-        store_id=attempt.store_id,
-        attempt_id=attempt.pk,
-        outcome="captured",
-        similarity=attempt.similarity,
-        step_up_used=attempt.is_step_up_passed,
-    )
+    if attempt.method == PaymentAttempt.Method.FACE:  # a payment code never used the face
+        customer_services.face_use_record(
+            customer_id=attempt.customer_id,
+            terminal_id=attempt.terminal_id,
+            store_id=attempt.store_id,
+            attempt_id=attempt.pk,
+            outcome="captured",
+            similarity=attempt.similarity,
+            step_up_used=attempt.is_step_up_passed,
+        )
     broadcasts.payment_attempt_changed(attempt)
     return attempt, None
 

@@ -280,6 +280,7 @@ def test_payment_code_path_identifies_without_the_camera() -> None:
     captured = services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
     assert captured.status == PaymentAttempt.Status.CAPTURED
     assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 3_500
+    assert not FaceUse.objects.filter(customer=customer).exists()  # the face was not used
     with pytest.raises(FacePayError):  # a one-time code works once
         services.payment_attempt_create_with_code(
             terminal=terminal,
