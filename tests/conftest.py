@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from facepay import crypto
@@ -70,6 +71,14 @@ def _fast_password_hashing(request: pytest.FixtureRequest, settings) -> None:  #
     # Stack tests keep the real hasher: the live server must verify the passwords they set.
     if request.node.get_closest_marker("stack") is None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Tests read English msgids; the Chinese default has a test of its own."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -105,7 +105,8 @@ def test_login_refuses_after_ten_failures_even_with_the_right_password(
     cache.clear()
 
 
-def test_pages_default_to_chinese_and_switch_to_english(client: Client) -> None:
+def test_pages_default_to_chinese_and_switch_to_english(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LANGUAGE_CODE = "zh-hans"  # the street's default (tests otherwise read English)
     response = client.get("/")
     assert response["Content-Language"] == "zh-hans"
     assert '<html lang="zh-hans">' in response.content.decode()

@@ -135,6 +135,7 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         "PYTHONUNBUFFERED": "1",
         "DJANGO_CONN_MAX_AGE": "0",
         "FACEPAY_DATA_KEYS": TEST_DATA_KEYS,
+        "DJANGO_LANGUAGE_CODE": "en",  # tests read English msgids; browsers may ask for Chinese
     }
     celery_app.control.purge()  # jobs left by an earlier run refer to rows that no longer exist
     port = _free_port()
@@ -199,7 +200,7 @@ def browser_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
     with sync_playwright() as playwright:
         launched: list[Browser] = []
 
-        def open_page(camera_photo: Path | None = None, locale: str = "zh-CN") -> Page:
+        def open_page(camera_photo: Path | None = None, locale: str = "en-GB") -> Page:
             camera = (
                 browser.write_y4m(camera_photo, tmp_path / f"camera{len(launched)}.y4m")
                 if camera_photo
