@@ -55,7 +55,8 @@ def _open_checked(
         raise errors.ImageTooManyPixels(
             "The image has too many pixels.", max_pixels=max_pixels
         ) from exc
-    except UnidentifiedImageError as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        # Not an image, or a header cut short (Pillow raises a bare OSError for that).
         raise errors.ImageUnreadable("The upload is not a readable image.") from exc
     if image.format not in allowed_formats:
         raise errors.ImageUnsupportedFormat(

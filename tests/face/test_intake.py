@@ -71,6 +71,14 @@ def test_decode_image_refuses_a_truncated_jpeg() -> None:
         intake.decode_image(data[: len(data) // 2], **LIMITS)
 
 
+@pytest.mark.parametrize("kept_bytes", [100, 300, 600])
+def test_decode_image_refuses_a_jpeg_cut_inside_its_header(dev_dir: Path, kept_bytes: int) -> None:
+    data = (dev_dir / "Abel_Pacheco" / "1.jpg").read_bytes()[:kept_bytes]
+    with pytest.raises(errors.ImageUnreadable) as caught:
+        intake.decode_image(data, **LIMITS)
+    assert caught.value.code == "image_unreadable"
+
+
 def test_decode_image_applies_exif_orientation() -> None:
     image = Image.new("RGB", (40, 20), "white")
     exif = Image.Exif()
