@@ -20,9 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 from django.conf import settings
+from django.db import connection, connections
 from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from credit import scorecard
+from credit.models import ScoreModel
 from facepay.celery import app as celery_app
 from facepay.models import User
 from tests.conftest import TEST_DATA_KEYS
@@ -187,6 +190,22 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         server.wait(timeout=20)
         for log in running._logs:
             log.close()  # type: ignore[attr-defined]
+        _wait_for_other_sessions_to_leave(django_db_blocker)
+
+
+def _wait_for_other_sessions_to_leave(django_db_blocker: object, seconds: float = 15) -> None:
+    """PostgreSQL notices a dead process's sessions a moment late; the test DB drop needs none."""
+    deadline = time.monotonic() + seconds
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+            time.sleep(0.2)
 
 
 @pytest.fixture
@@ -218,3 +237,20 @@ def browser_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
         yield open_page
         for instance in launched:
             instance.close()
+        # ORM calls made while Playwright's loop runs get connections of their own (asgiref's
+        # context-local storage); close them here, or the test database cannot be dropped.
+        connections.close_all()
+
+
+@pytest.fixture
+def expert_card(db: None) -> None:
+    """The expert points table of credit's data migration, which earlier flushes removed."""
+    ScoreModel.objects.get_or_create(
+        version="expert-1",
+        defaults={
+            "kind": ScoreModel.Kind.EXPERT,
+            "status": ScoreModel.Status.ACTIVE,
+            "table": scorecard.DEFAULT_TABLE,
+            "note": "Default expert card.",
+        },
+    )

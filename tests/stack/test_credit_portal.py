@@ -20,8 +20,7 @@ from tests.merchants.factories import MerchantFactory
 from tests.stack.browser import ARTIFACTS, screenshot
 from tests.stack.conftest import Stack
 
-# serialized_rollback: earlier transactional tests flush the tables, the seeded expert card too.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("expert_card")]
 
 
 def sign_in(page, base_url: str, user: User) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,7 @@ from facepay.celery import app as celery_app
 from tests.merchants.factories import MerchantFactory
 from tests.stack.conftest import Stack
 
-# serialized_rollback: earlier transactional tests flush the tables, the seeded expert card too.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("expert_card")]
 
 
 def test_beat_task_scores_every_merchant_once_on_the_worker(stack: Stack) -> None:
