@@ -22,7 +22,7 @@ class Command(BaseCommand):
         booked = payments_demo.seed_history(days=120)
         self.stdout.write(f"Payment history: {booked} payments booked (0 = already there).")
         scored = credit_demo.seed_scores(months=3)
-        self.stdout.write(f"Credit scores: {scored} score rows written for the last 3 months.")
+        self.stdout.write(f"Credit scores: {scored} merchant-months scored (one row each, kept).")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo street ready. Logins (password for all: {demo.DEMO_PASSWORD}):"
