@@ -380,21 +380,8 @@ def main() -> None:
         f"Load average at the end (other work shares these cores): "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
         "",
-        "Where the time goes: the confirm screen waits for the broker hop to the worker (queue "
-        "wait) and the recognition job (decode, detect, landmarks, liveness, align, embed with a "
-        "mirror flip, gallery search, decision, frames deleted), then the channel-layer push. A "
-        "capture is one durable transaction of about 28 queries (attempt lock, wallet lock, "
-        "profile and consent reads, daily-limit sum, entry, postings, three balance updates, "
-        "face-use log) plus the deferred balance trigger; its row locks serialise captures that "
-        "share a wallet, a merchant payable or the platform fee account. Profiled alone "
-        "on the same loaded machine, one capture took about 200 ms, of which about 90 ms "
-        "in its 28 queries and the rest in Python (ORM, DRF, the customers app's profile "
-        "and consent reads): with the CPU shared by other work (load average about 7 on 2 "
-        "cores) the rate is CPU-bound first, and every capture also updates the one "
-        "platform fee account row, which serialises captures from that lock to commit. "
-        "Both keep the rate far below the 300 captures/s goal. Next steps: stop locking "
-        "platform accounts (their balance as the sum of their postings, or per-merchant "
-        "fee sub-accounts), cache the account ids, and cut the capture to fewer queries.",
+        "Where the time goes is in `### Payments: where the time goes` below (a profile, not "
+        "rewritten by this script).",
         "",
     ]
     text = "\n".join(lines)
