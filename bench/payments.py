@@ -380,7 +380,7 @@ def main() -> None:
         f"Load average at the end (other work shares these cores): "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
         "",
-        "Where the time goes is in `### Payments: where the time goes` below (a profile, not "
+        "Where the time goes is in `## Payments: where the time goes` below (a profile, not "
         "rewritten by this script).",
         "",
     ]
