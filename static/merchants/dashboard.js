@@ -39,7 +39,7 @@
     socket.onmessage = function (event) { render(JSON.parse(event.data)); };
     socket.onclose = function (event) {
       badge.classList.remove("badge-ok");
-      badge.textContent = "offline";
+      badge.textContent = badge.dataset.offline || "offline";
       if (event.code === 4403) return;
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
