@@ -7,9 +7,10 @@ REDIS_URL=redis://127.0.0.1:6379/15 python bench/payments.py [--payments 60] [--
 The database named in DATABASE_URL is migrated, EMPTIED and filled with bench rows (use a
 scratch database). Measures, for a real dev-set photo of an enrolled customer sent as a
 640x480 JPEG: terminal POST → `awaiting_confirmation` pushed on the terminal's websocket, and
-confirm → `captured` pushed; then sustained captures per second through the signed HTTP API
-(many customers, `--clients` concurrent terminals) and directly through the capture service
-(threads, no HTTP), which is the ledger's own ceiling.
+confirm → `captured` pushed; the same with the customer's confirm-free amount on (POST →
+`captured` pushed, the worker captures); then sustained captures per second through the signed
+HTTP API (many customers, `--clients` concurrent terminals) and directly through the capture
+service (threads, no HTTP), which is the ledger's own ceiling.
 """
 
 from __future__ import annotations
@@ -219,6 +220,8 @@ def latency_run(processes: Processes, count: int, faces: Path) -> dict[str, list
         "captured": [],
         "queue": [],
         "recognition": [],
+        "confirm_free": [],
+        "worker_capture": [],
     }
     with connect(
         f"ws://127.0.0.1:{processes.port}/ws/payments/terminal/{credentials.terminal.pk}/",
@@ -255,6 +258,29 @@ def latency_run(processes: Processes, count: int, faces: Path) -> dict[str, list
             )
             results["recognition"].append(
                 (attempt.awaiting_confirmation_at - attempt.recognising_at).total_seconds() * 1000
+            )
+        # Confirm-free: the same customer opts in; the worker's job captures without a tap.
+        Customer.objects.filter(pk=customer.pk).update(confirm_free_up_to_minor=10**6)
+        for _number in range(count):
+            started = time.perf_counter()
+            response = device.call(
+                "POST",
+                CREATE,
+                {
+                    "amount_minor": 900,
+                    "currency": "CNY",
+                    "idempotency_key": uuid.uuid4().hex,
+                    "frames": [frame],
+                },
+            )
+            attempt_id = response.json()["id"]
+            paid = wait_for(sock, attempt_id, {"captured", "declined", "step_up_required"})
+            attempt = PaymentAttempt.objects.get(public_id=attempt_id)
+            if not (attempt.status == "captured" and attempt.is_confirm_free):
+                raise RuntimeError(f"confirm-free: {attempt.status} {attempt.decline_code}")
+            results["confirm_free"].append((paid - started) * 1000)
+            results["worker_capture"].append(
+                (attempt.captured_at - attempt.awaiting_confirmation_at).total_seconds() * 1000
             )
     return results
 
@@ -352,6 +378,8 @@ def main() -> None:
         ("  of which queue wait (created → recognising)", latency["queue"]),
         ("  of which recognition job (recognising → decided)", latency["recognition"]),
         ("confirm POST → captured pushed", latency["captured"]),
+        ("confirm-free: POST → captured pushed (worker captures)", latency["confirm_free"]),
+        ("  of which the capture in the worker (decided → captured)", latency["worker_capture"]),
     ]
     lines = [
         SECTION,
@@ -360,7 +388,8 @@ def main() -> None:
         "workers), one Celery worker (prefork, concurrency 2), all on one machine: "
         f"{os.cpu_count()} CPU ({cpu_model()}), Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d')}. A 640x480 JPEG of a real dev-set photo of an enrolled "
-        f"customer; {args.payments} payments one after another after 3 warm-up payments.",
+        f"customer; {args.payments} payments one after another after 3 warm-up payments, then "
+        f"{args.payments} confirm-free ones.",
         "",
         "| latency (ms) | p50 | p95 | p99 |",
         "|---|---:|---:|---:|",

@@ -57,6 +57,7 @@ class ProfileOutput(serializers.Serializer):
     per_payment_limit_minor = serializers.IntegerField()
     daily_limit_minor = serializers.IntegerField()
     step_up_above_minor = serializers.IntegerField()
+    confirm_free_up_to_minor = serializers.IntegerField()
     is_face_pay_enabled = serializers.BooleanField()
     is_lookalike_flagged = serializers.BooleanField()
     has_payment_pin = serializers.SerializerMethodField()
@@ -383,13 +384,15 @@ class WalletTopUpApi(CustomerApi):
 
 # --- controls -------------------------------------------------------------------------------
 class LimitsApi(CustomerApi):
-    """Per-payment, daily and step-up amounts (fen)."""
+    """Per-payment, daily, step-up and confirm-free amounts (fen)."""
 
     @extend_schema_serializer(component_name="CustomerLimitsInput")
     class InputSerializer(serializers.Serializer):
         per_payment_limit_minor = serializers.IntegerField()
         daily_limit_minor = serializers.IntegerField()
         step_up_above_minor = serializers.IntegerField()
+        # Left out = 0: a client that does not know the setting always gets the tap.
+        confirm_free_up_to_minor = serializers.IntegerField(required=False, default=0)
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
     def put(self, request: Request) -> Response:

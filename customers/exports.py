@@ -72,6 +72,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
             "per_payment_limit_minor": customer.per_payment_limit_minor,
             "daily_limit_minor": customer.daily_limit_minor,
             "step_up_above_minor": customer.step_up_above_minor,
+            "confirm_free_up_to_minor": customer.confirm_free_up_to_minor,
             "is_face_pay_enabled": customer.is_face_pay_enabled,
             "is_lookalike_flagged": customer.is_lookalike_flagged,
             "has_payment_pin": bool(customer.payment_pin_hash),

@@ -71,6 +71,16 @@ class LimitsForm(forms.Form):
         max_digits=12,
         decimal_places=2,
     )
+    confirm_free_up_to = forms.DecimalField(
+        label=_("Pay without tapping confirm up to (yuan)"),
+        help_text=_(
+            "0 means the counter screen always asks you to confirm. Never more than the "
+            "phone-digits amount."
+        ),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
 
 
 class PinForm(forms.Form):

@@ -30,6 +30,9 @@ class Customer(models.Model):
     per_payment_limit_minor = models.BigIntegerField(default=DEFAULT_PER_PAYMENT_LIMIT_MINOR)
     daily_limit_minor = models.BigIntegerField(default=DEFAULT_DAILY_LIMIT_MINOR)
     step_up_above_minor = models.BigIntegerField(default=DEFAULT_STEP_UP_ABOVE_MINOR)
+    # Opt-in: a match at or below this amount (and needing no step-up) is captured without a tap
+    # on the counter screen. 0 = always confirm.
+    confirm_free_up_to_minor = models.BigIntegerField(default=0)
     is_face_pay_enabled = models.BooleanField(default=True)  # the customer's own freeze switch
     is_lookalike_flagged = models.BooleanField(default=False)  # too close to another template
 
@@ -50,6 +53,12 @@ class Customer(models.Model):
                 & models.Q(daily_limit_minor__gte=0)
                 & models.Q(step_up_above_minor__gte=0),
                 name="customer_limits_not_negative",
+            ),
+            # Skipping the tap never skips the phone digits.
+            models.CheckConstraint(
+                condition=models.Q(confirm_free_up_to_minor__gte=0)
+                & models.Q(confirm_free_up_to_minor__lte=models.F("step_up_above_minor")),
+                name="customer_confirm_free_within_step_up",
             ),
         ]
 

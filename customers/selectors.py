@@ -38,6 +38,7 @@ class PaymentProfile:
     per_payment_limit_minor: int
     daily_limit_minor: int
     step_up_above_minor: int
+    confirm_free_up_to_minor: int  # captured without a tap at or below this (0 = never)
     is_lookalike_flagged: bool  # always ask for the step-up factor
     currency: str
 
@@ -174,6 +175,7 @@ def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
         per_payment_limit_minor=customer.per_payment_limit_minor,
         daily_limit_minor=customer.daily_limit_minor,
         step_up_above_minor=customer.step_up_above_minor,
+        confirm_free_up_to_minor=customer.confirm_free_up_to_minor,
         is_lookalike_flagged=customer.is_lookalike_flagged,
         currency=customer.currency,
     )

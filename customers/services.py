@@ -588,10 +588,17 @@ def customer_limits_update(
     per_payment_limit_minor: int,
     daily_limit_minor: int,
     step_up_above_minor: int,
+    confirm_free_up_to_minor: int = 0,
 ) -> Customer:
     """Set the limits (fen). Raises LimitInvalid: negative, per payment above the day, or above
-    the platform maximum; step-up above the per-payment limit."""
-    values = (per_payment_limit_minor, daily_limit_minor, step_up_above_minor)
+    the platform maximum; step-up above the per-payment limit; confirm-free above the step-up
+    amount (skipping the tap never skips the phone digits)."""
+    values = (
+        per_payment_limit_minor,
+        daily_limit_minor,
+        step_up_above_minor,
+        confirm_free_up_to_minor,
+    )
     if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values):
         raise errors.LimitInvalid("Limits are whole, non-negative amounts.")
     if per_payment_limit_minor > settings.FACEPAY_MAX_PAYMENT_MINOR:
@@ -603,13 +610,21 @@ def customer_limits_update(
         raise errors.LimitInvalid("The per-payment limit cannot exceed the daily limit.")
     if step_up_above_minor > per_payment_limit_minor:
         raise errors.LimitInvalid("The step-up amount cannot exceed the per-payment limit.")
+    if confirm_free_up_to_minor > step_up_above_minor:
+        raise errors.LimitInvalid("The amount paid without a tap cannot exceed the step-up amount.")
     customer = _lock_customer(customer)
     require_open(customer)
     customer.per_payment_limit_minor = per_payment_limit_minor
     customer.daily_limit_minor = daily_limit_minor
     customer.step_up_above_minor = step_up_above_minor
+    customer.confirm_free_up_to_minor = confirm_free_up_to_minor
     customer.save(
-        update_fields=["per_payment_limit_minor", "daily_limit_minor", "step_up_above_minor"]
+        update_fields=[
+            "per_payment_limit_minor",
+            "daily_limit_minor",
+            "step_up_above_minor",
+            "confirm_free_up_to_minor",
+        ]
     )
     audit_event_record(
         actor=customer.user,
@@ -619,6 +634,7 @@ def customer_limits_update(
             "per_payment": per_payment_limit_minor,
             "daily": daily_limit_minor,
             "step_up_above": step_up_above_minor,
+            "confirm_free_up_to": confirm_free_up_to_minor,
         },
     )
     return customer

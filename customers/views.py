@@ -308,6 +308,7 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
             "per_payment_limit": _yuan(customer.per_payment_limit_minor),
             "daily_limit": _yuan(customer.daily_limit_minor),
             "step_up_above": _yuan(customer.step_up_above_minor),
+            "confirm_free_up_to": _yuan(customer.confirm_free_up_to_minor),
         },
     )
     pin_form = forms.PinForm(request.POST if action == "pin" else None)
@@ -323,6 +324,9 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
                     ),
                     daily_limit_minor=money.to_minor(data["daily_limit"], customer.currency),
                     step_up_above_minor=money.to_minor(data["step_up_above"], customer.currency),
+                    confirm_free_up_to_minor=money.to_minor(
+                        data["confirm_free_up_to"], customer.currency
+                    ),
                 )
                 messages.success(request, _("Limits saved."))
                 return redirect("customers:controls")

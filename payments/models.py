@@ -171,6 +171,8 @@ class PaymentAttempt(models.Model):
     step_up_reason = models.CharField(max_length=32, blank=True)
     step_up_failures = models.PositiveSmallIntegerField(default=0)
     is_step_up_passed = models.BooleanField(default=False)
+    # Captured by the recognition job under the customer's confirm-free amount, without a tap.
+    is_confirm_free = models.BooleanField(default=False)
     fee_minor = models.BigIntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0)
     fee_refunded_minor = models.BigIntegerField(default=0)  # fee share handed back by refunds

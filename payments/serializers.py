@@ -36,6 +36,7 @@ class PaymentAttemptOutput(serializers.ModelSerializer):
             "decline_code",
             "customer_name",
             "step_up_failures",
+            "is_confirm_free",
             "fee_minor",
             "refunded_minor",
             "refundable_minor",

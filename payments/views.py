@@ -21,6 +21,7 @@ TERMINAL_TEXT = {
     "recognising": _("Recognising…"),
     "step_up_required": _("Please enter the last 4 digits of your phone number"),
     "confirm": _("%(name)s — pay %(amount)s?"),
+    "confirm_free": _("%(name)s — paying %(amount)s…"),
     "captured": _("Paid ✓"),
     "declined": _("Declined"),
     "cancelled": _("Cancelled"),

@@ -1,8 +1,10 @@
 """Payment attempts: create, recognise, step-up, confirm (capture), cancel, expire.
 
 State machine: created → recognising → step_up_required → awaiting_confirmation → captured,
-or declined / cancelled / expired from any open state. Every transition stamps its `*_at`,
-happens under the attempt's row lock and is pushed to the screens after commit.
+or declined / cancelled / expired from any open state. A match at or below the customer's
+confirm-free amount that needs no step-up is captured by the recognition job itself. Every
+transition stamps its `*_at`, happens under the attempt's row lock and is pushed to the screens
+after commit.
 """
 
 from __future__ import annotations
@@ -217,11 +219,16 @@ def payment_attempt_recognise(*, attempt_id: int) -> PaymentAttempt | None:
 
     Decides match / no match / ambiguous with the engine's calibrated open-set rule, applies the
     customer's flags and limits, asks for step-up when needed, records the evidence (similarity,
-    margin, liveness, model version, thresholds) and discards the frames.
+    margin, liveness, model version, thresholds) and discards the frames. A confirm-free match
+    is then captured here, in the job; a rerun after a crash between the two finishes it.
     """
     attempt = _recognition_start(attempt_id=attempt_id)
-    if attempt is None:
-        return None
+    if attempt is not None:
+        attempt = _recognise(attempt_id=attempt_id)
+    return _capture_if_confirm_free(attempt_id=attempt_id) or attempt
+
+
+def _recognise(*, attempt_id: int) -> PaymentAttempt | None:
     rows = list(AttemptFrame.objects.filter(attempt_id=attempt_id).order_by("kind", "position"))
     frames = [bytes(row.data) for row in rows if row.kind == AttemptFrame.Kind.IMAGE]
     depth = next((bytes(row.data) for row in rows if row.kind == AttemptFrame.Kind.DEPTH), None)
@@ -236,6 +243,18 @@ def payment_attempt_recognise(*, attempt_id: int) -> PaymentAttempt | None:
     except face_errors.FaceError as exc:
         return payment_attempt_decide(attempt_id=attempt_id, decline_code=exc.code, evidence={})
     return payment_attempt_identify(attempt_id=attempt_id, probe=probe)
+
+
+def _capture_if_confirm_free(*, attempt_id: int) -> PaymentAttempt | None:
+    attempt = PaymentAttempt.objects.filter(
+        pk=attempt_id, status=Status.AWAITING_CONFIRMATION, is_confirm_free=True
+    ).first()
+    if attempt is None:
+        return None
+    # A refusal (limit, balance, expiry) has already declined the attempt and been pushed to
+    # the screens; the job has nobody to raise it to.
+    attempt, _refusal = _capture(terminal=None, attempt_id=attempt.public_id)
+    return attempt
 
 
 def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt | None:
@@ -295,7 +314,9 @@ def payment_attempt_decide(
     """Apply a recognition answer to an attempt (called by the job; tests drive it directly).
 
     Idempotent: an attempt no longer created/recognising is returned unchanged. A match is
-    checked against the customer's profile (frozen, consent, limit) and step-up rules.
+    checked against the customer's profile (frozen, consent, limit) and step-up rules, and
+    marked confirm-free when it needs no step-up and is within the customer's confirm-free
+    amount (payment_attempt_recognise then captures it).
     """
     attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
     if attempt.status not in (Status.CREATED, Status.RECOGNISING):
@@ -337,8 +358,13 @@ def payment_attempt_decide(
     if reason:
         attempt.save(update_fields=[*_stamp(attempt, Status.STEP_UP_REQUIRED), "step_up_reason"])
     else:
+        attempt.is_confirm_free = attempt.amount_minor <= profile.confirm_free_up_to_minor
         attempt.save(
-            update_fields=[*_stamp(attempt, Status.AWAITING_CONFIRMATION), "step_up_reason"]
+            update_fields=[
+                *_stamp(attempt, Status.AWAITING_CONFIRMATION),
+                "step_up_reason",
+                "is_confirm_free",
+            ]
         )
     AttemptFrame.objects.filter(attempt=attempt).delete()
     broadcasts.payment_attempt_changed(attempt)

@@ -154,6 +154,7 @@ def dispute_evidence(attempt: PaymentAttempt) -> dict[str, Any]:
         "step_up_reason": attempt.step_up_reason,
         "step_up_passed": attempt.is_step_up_passed,
         "step_up_failures": attempt.step_up_failures,
+        "confirm_free": attempt.is_confirm_free,  # captured by the job, nobody tapped confirm
         "refunded_minor": attempt.refunded_minor,
     }
 

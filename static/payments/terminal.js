@@ -98,7 +98,8 @@ function render(attempt) {
   show("screen-status");
   root.dataset.status = attempt.status;
   $("step-up").hidden = attempt.status !== "step_up_required";
-  $("confirm").hidden = attempt.status !== "awaiting_confirmation";
+  // Confirm-free: the recognition job is capturing already, there is nothing to tap.
+  $("confirm").hidden = attempt.status !== "awaiting_confirmation" || attempt.is_confirm_free;
   $("restart").hidden = !["captured", "declined", "cancelled", "expired"].includes(attempt.status);
   const amount = formatMinor(attempt.amount_minor, attempt.currency);
   switch (attempt.status) {
@@ -110,7 +111,11 @@ function render(attempt) {
       setStatus(text.step_up_required, attempt.customer_name);
       break;
     case "awaiting_confirmation":
-      setStatus(text.confirm.replace("%(name)s", attempt.customer_name).replace("%(amount)s", amount));
+      setStatus(
+        (attempt.is_confirm_free ? text.confirm_free : text.confirm)
+          .replace("%(name)s", attempt.customer_name)
+          .replace("%(amount)s", amount),
+      );
       break;
     case "captured":
       setStatus(text.captured, amount);

@@ -196,6 +196,20 @@ def test_controls_api_limits_face_pay_pin_and_payment_code():
         format="json",
     )
     assert response.json()["per_payment_limit_minor"] == 10_000
+    assert response.json()["confirm_free_up_to_minor"] == 0  # left out: always tap
+    limits = {"per_payment_limit_minor": 10_000, "daily_limit_minor": 50_000}
+    response = client.put(
+        reverse("customers_api:limits"),
+        {**limits, "step_up_above_minor": 2_000, "confirm_free_up_to_minor": 2_001},
+        format="json",
+    )
+    assert response.json()["error"]["code"] == "limit_invalid"
+    response = client.put(
+        reverse("customers_api:limits"),
+        {**limits, "step_up_above_minor": 2_000, "confirm_free_up_to_minor": 1_500},
+        format="json",
+    )
+    assert response.json()["confirm_free_up_to_minor"] == 1_500
     response = client.post(reverse("customers_api:face_pay"), {"is_enabled": False}, format="json")
     assert response.json()["is_face_pay_enabled"] is False
     assert client.post(reverse("customers_api:pin"), {"pin": "739201"}, format="json").status_code
@@ -382,6 +396,27 @@ def test_enrol_page_upload_and_privacy_page_delete(photos):
     response = client.post(reverse("customers:privacy"), {"action": "delete_biometrics"})
     assert 'id="deletion-receipt"' in response.content.decode()
     assert not FaceTemplate.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.django_db
+def test_controls_page_saves_the_confirm_free_amount_and_refuses_one_above_step_up():
+    customer = CustomerFactory()
+    page = page_for(customer)
+    limits = {"action": "limits", "per_payment_limit": "500", "daily_limit": "2000"}
+    response = page.post(
+        reverse("customers:controls"),
+        {**limits, "step_up_above": "200", "confirm_free_up_to": "200.01"},
+        follow=True,
+    )
+    assert "cannot exceed the step-up amount" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.confirm_free_up_to_minor == 0
+    page.post(
+        reverse("customers:controls"),
+        {**limits, "step_up_above": "200", "confirm_free_up_to": "30"},
+    )
+    customer.refresh_from_db()
+    assert customer.confirm_free_up_to_minor == 3_000
 
 
 @pytest.mark.django_db

@@ -245,21 +245,39 @@ def test_masked_name_latin_and_cjk():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("per_payment", "daily", "step_up"),
-    [(-1, 100, 0), (200, 100, 0), (100, 200, 150), (10_000_000, 20_000_000, 0)],
+    ("per_payment", "daily", "step_up", "confirm_free"),
+    [
+        (-1, 100, 0, 0),
+        (200, 100, 0, 0),
+        (100, 200, 150, 0),
+        (10_000_000, 20_000_000, 0, 0),
+        (100, 200, 50, 51),  # skipping the tap must never skip the phone digits
+        (100, 200, 50, -1),
+    ],
 )
-def test_customer_limits_update_refusals_change_nothing(per_payment, daily, step_up):
+def test_customer_limits_update_refusals_change_nothing(per_payment, daily, step_up, confirm_free):
     customer = CustomerFactory()
-    before = (customer.per_payment_limit_minor, customer.daily_limit_minor)
+    before = (
+        customer.per_payment_limit_minor,
+        customer.daily_limit_minor,
+        customer.step_up_above_minor,
+        customer.confirm_free_up_to_minor,
+    )
     with pytest.raises(errors.LimitInvalid):
         services.customer_limits_update(
             customer=customer,
             per_payment_limit_minor=per_payment,
             daily_limit_minor=daily,
             step_up_above_minor=step_up,
+            confirm_free_up_to_minor=confirm_free,
         )
     customer.refresh_from_db()
-    assert (customer.per_payment_limit_minor, customer.daily_limit_minor) == before
+    assert (
+        customer.per_payment_limit_minor,
+        customer.daily_limit_minor,
+        customer.step_up_above_minor,
+        customer.confirm_free_up_to_minor,
+    ) == before
 
 
 @pytest.mark.django_db
@@ -270,10 +288,12 @@ def test_customer_limits_update_saves_and_profile_shows_them():
         per_payment_limit_minor=30_000,
         daily_limit_minor=90_000,
         step_up_above_minor=5_000,
+        confirm_free_up_to_minor=2_000,
     )
     profile = selectors.customer_payment_profile(customer_id=customer.pk)
     assert (profile.per_payment_limit_minor, profile.daily_limit_minor) == (30_000, 90_000)
     assert profile.step_up_above_minor == 5_000
+    assert profile.confirm_free_up_to_minor == 2_000
 
 
 @pytest.mark.django_db

@@ -289,3 +289,74 @@ def test_payment_code_path_identifies_without_the_camera() -> None:
             idempotency_key="code-2",
             payment_code=issued.code,
         )
+
+
+# --- confirm-free: the recognition job captures small matches without a tap ------------------
+def confirm_free_customer(
+    up_to_minor: int, amount_minor: int = 10_000, **flags: object
+) -> Customer:
+    customer = enrolled_customer(amount_minor=amount_minor)
+    Customer.objects.filter(pk=customer.pk).update(confirm_free_up_to_minor=up_to_minor, **flags)
+    return customer
+
+
+def test_confirm_free_match_is_captured_by_the_recognition_job_exactly_once() -> None:
+    merchant = MerchantFactory(fee_rate_bps=60)
+    terminal = TerminalFactory(store__merchant=merchant)
+    customer = confirm_free_customer(5000)
+    attempt = matched(terminal, customer, 3850)
+    assert attempt.status == PaymentAttempt.Status.AWAITING_CONFIRMATION
+    assert attempt.is_confirm_free
+    # The job's decision committed; a crash here leaves it to the rerun, which finishes it.
+    captured = services.payment_attempt_recognise(attempt_id=attempt.pk)
+    assert captured is not None
+    assert captured.status == PaymentAttempt.Status.CAPTURED
+    assert services.payment_attempt_recognise(attempt_id=attempt.pk) is None  # a rerun: no-op
+    assert captured.fee_minor == 23
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 10_000 - 3850
+    assert balance("merchant_payable", merchant_id=merchant.pk) == 3850 - 23
+    assert JournalEntry.objects.filter(kind="capture").count() == 1
+    assert FaceUse.objects.filter(customer=customer, outcome="captured").count() == 1
+    # A tap that arrives late gets the same capture back.
+    again = services.payment_attempt_confirm(terminal=terminal, attempt_id=attempt.public_id)
+    assert again.capture_entry_id == captured.capture_entry_id
+    assert ledger.verify_books().problems == []
+
+
+@pytest.mark.parametrize(
+    ("up_to", "amount", "flags", "status"),
+    [
+        (0, 100, {}, "awaiting_confirmation"),  # the default: always tap
+        (5000, 5001, {}, "awaiting_confirmation"),  # above the customer's amount
+        (5000, 100, {"is_lookalike_flagged": True}, "step_up_required"),  # never skips digits
+    ],
+)
+def test_confirm_free_does_not_apply_outside_its_amount_or_with_step_up(  # type: ignore[no-untyped-def]
+    up_to, amount, flags, status
+) -> None:
+    terminal = TerminalFactory()
+    customer = confirm_free_customer(up_to, **flags)
+    attempt = matched(terminal, customer, amount)
+    assert (attempt.status, attempt.is_confirm_free) == (status, False)
+    services.payment_attempt_recognise(attempt_id=attempt.pk)
+    attempt.refresh_from_db()
+    assert attempt.status == status
+    if status == "step_up_required":  # digits passed: the customer is there to tap
+        attempt = services.payment_attempt_step_up(
+            terminal=terminal, attempt_id=attempt.public_id, phone_last4=customer.user.phone[-4:]
+        )
+        services.payment_attempt_recognise(attempt_id=attempt.pk)
+        attempt.refresh_from_db()
+        assert attempt.status == PaymentAttempt.Status.AWAITING_CONFIRMATION
+    assert JournalEntry.objects.filter(kind="capture").count() == 0
+
+
+def test_confirm_free_capture_over_balance_declines_and_moves_nothing() -> None:
+    customer = confirm_free_customer(5000, amount_minor=1000)
+    attempt = matched(TerminalFactory(), customer, 3000)
+    decided = services.payment_attempt_recognise(attempt_id=attempt.pk)
+    assert decided is not None
+    assert (decided.status, decided.decline_code) == ("declined", "insufficient_balance")
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 1000
+    assert JournalEntry.objects.filter(kind="capture").count() == 0
+    assert ledger.verify_books().problems == []

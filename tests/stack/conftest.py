@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -27,7 +28,12 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from credit import scorecard
 from credit.models import ScoreModel
 from facepay.celery import app as celery_app
+from facepay.face import errors as face_errors
+from facepay.face import pack
+from facepay.face.config import get_config
+from facepay.face.engine import get_engine
 from facepay.models import User
+from payments import services as payment_services
 from tests.conftest import TEST_DATA_KEYS
 from tests.stack import browser
 
@@ -254,3 +260,26 @@ def expert_card(db: None) -> None:
             "note": "Default expert card.",
         },
     )
+
+
+@pytest.fixture(scope="session")
+def photo_pair(faces_dir: Path) -> tuple[Path, Path]:
+    """A dev-set person whose second photo passes every gate and matches the first clearly."""
+    config = get_config()
+    pack.fetch_pack(pack.load_manifest(config.pack), config=config)  # no download when present
+    engine = get_engine()
+    for person in sorted((faces_dir / "dev").iterdir()):
+        photos = sorted(person.glob("*.jpg"))
+        if len(photos) < 2:
+            continue
+        try:
+            enrolment = payment_services.probe_frames(frames=[photos[0].read_bytes()], depth=None)
+            probe = payment_services.probe_frames(frames=[photos[1].read_bytes()], depth=None)
+        except face_errors.FaceError:
+            continue
+        if (
+            float(np.dot(enrolment.embedding, probe.embedding))
+            > engine.calibration.match_threshold + 0.1
+        ):
+            return photos[0], photos[1]
+    raise AssertionError("no usable photo pair in the dev set")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -28,10 +27,6 @@ from websockets.sync.client import ClientConnection, connect
 from customers import services as customer_services
 from customers.models import Customer
 from facepay.errors import FacePayError
-from facepay.face import errors as face_errors
-from facepay.face import pack
-from facepay.face.config import get_config
-from facepay.face.engine import get_engine
 from merchants.models import Store
 from merchants.signing import sign_request
 from payments import ledger, selectors, services
@@ -97,29 +92,6 @@ def statuses_until_decided(socket: ClientConnection, attempt_id: str, timeout: f
             if seen[-1] in DECIDED:
                 return seen
     raise AssertionError(f"no decision pushed within {timeout} s: {seen}")
-
-
-@pytest.fixture(scope="module")
-def photo_pair(faces_dir: Path) -> tuple[Path, Path]:
-    """A dev-set person whose second photo passes every gate and matches the first clearly."""
-    config = get_config()
-    pack.fetch_pack(pack.load_manifest(config.pack), config=config)  # no download when present
-    engine = get_engine()
-    for person in sorted((faces_dir / "dev").iterdir()):
-        photos = sorted(person.glob("*.jpg"))
-        if len(photos) < 2:
-            continue
-        try:
-            enrol = services.probe_frames(frames=[photos[0].read_bytes()], depth=None)
-            probe = services.probe_frames(frames=[photos[1].read_bytes()], depth=None)
-        except face_errors.FaceError:
-            continue
-        if (
-            float(np.dot(enrol.embedding, probe.embedding))
-            > engine.calibration.match_threshold + 0.1
-        ):
-            return photos[0], photos[1]
-    raise AssertionError("no usable photo pair in the dev set")
 
 
 def enrol(photo: Path, *, amount_minor: int) -> Customer:
