@@ -16,7 +16,7 @@ from tests.facepay.factories import TEST_PASSWORD
 from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
 from tests.stack.browser import screenshot
 from tests.stack.conftest import Stack
-from tests.stack.test_payments_flow import enrol, photo_pair  # noqa: F401 - fixture
+from tests.stack.test_payments_flow import enrol
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-unty
 def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
     stack: Stack,
     browser_page,
-    photo_pair: tuple[Path, Path],  # type: ignore[no-untyped-def]  # noqa: F811 - the fixture
+    photo_pair: tuple[Path, Path],  # type: ignore[no-untyped-def]
 ) -> None:
     enrol_photo, probe_photo = photo_pair
     customer = enrol(enrol_photo, amount_minor=10_000)
