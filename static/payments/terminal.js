@@ -76,6 +76,7 @@ function restart() {
   state.amountText = "";
   state.digits = "";
   state.attempt = null;
+  delete root.dataset.status; // the last payment's status must not colour the new one
   renderAmount();
   show(credentials() ? "screen-amount" : "pairing");
 }

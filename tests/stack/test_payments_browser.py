@@ -1,7 +1,8 @@
 """Must-show 7: the counter screen in headless Chromium with a fake camera showing a real photo.
 
 The cashier pairs the screen, keys ¥38.00, the customer presses "Pay with face", is recognised,
-confirms, the screen shows paid, and the owner's dashboard counts the payment live.
+confirms, the screen shows paid, and the owner's dashboard counts the payment live. Then the
+customer turns on a ¥50 confirm-free amount: a ¥12.00 payment goes to paid with nobody tapping.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from customers import services as customer_services
 from merchants.models import Store
 from payments.models import PaymentAttempt
 from tests.facepay.factories import TEST_PASSWORD
@@ -84,3 +86,22 @@ def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
         timeout=15_000,
     )
     screenshot(dashboard, "payments-dashboard-updated")
+
+    customer_services.customer_limits_update(
+        customer=customer,
+        per_payment_limit_minor=customer.per_payment_limit_minor,
+        daily_limit_minor=customer.daily_limit_minor,
+        step_up_above_minor=customer.step_up_above_minor,
+        confirm_free_up_to_minor=5_000,
+    )
+    page.click("#restart")
+    for key in "12":
+        page.click(f"#keypad button[data-key='{key}']")
+    assert page.get_attribute("#terminal", "data-status") is None
+    page.click("#pay-face")
+    page.wait_for_selector("#terminal[data-status=captured]", timeout=90_000)
+    assert page.locator("#confirm").is_hidden()
+    assert "¥12.00" in page.inner_text("#status-detail")
+    screenshot(page, "payments-terminal-paid-confirm-free")
+    second = PaymentAttempt.objects.exclude(pk=attempt.pk).get(terminal=credentials.terminal)
+    assert (second.status, second.is_confirm_free, second.amount_minor) == ("captured", True, 1200)
