@@ -77,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "board": figures,
             "start": start,
             "end": end,
+            "period_includes_today": start <= figures.today.start <= end,
             "store_ids": store_ids,
             "query": request.GET.urlencode(),
             "bars": charts.day_bars(figures.days),

@@ -5,6 +5,7 @@
   if (!section || !("WebSocket" in window)) return;
   const badge = document.getElementById("live-badge");
   const feed = document.getElementById("live-feed");
+  const stale = document.getElementById("period-stale"); // only when the period includes today
   const currency = section.dataset.currency || "CNY";
   const lang = document.documentElement.lang || "zh-hans";
   const money = new Intl.NumberFormat(lang, { style: "currency", currency: currency, currencyDisplay: "narrowSymbol" });
@@ -28,6 +29,7 @@
       if (placeholder) placeholder.remove();
       feed.prepend(item);
       while (feed.children.length > 10) feed.lastElementChild.remove();
+      if (stale) stale.hidden = false; // the period figures below are as of page load
     }
   }
 

@@ -152,6 +152,14 @@ def test_dashboard_renders_for_owner_and_cashier() -> None:
     assert b"".join(csv.streaming_content).startswith(b"payment_id,captured_at")
 
 
+def test_dashboard_offers_a_reload_only_when_its_period_includes_today() -> None:
+    owner = Client()
+    owner.force_login(StoreStaffFactory().store.merchant.owner)
+    assert 'id="period-stale"' in owner.get(reverse("merchants:home")).content.decode()
+    past = {"start": "2026-01-01", "end": "2026-01-31"}
+    assert 'id="period-stale"' not in owner.get(reverse("merchants:home"), past).content.decode()
+
+
 def test_admin_actions_review_and_approve_through_the_services(client_for) -> None:
     owner_client = client_for(User.Role.MERCHANT_OWNER)
     owner_client.post(reverse("merchants:application"), form_data())

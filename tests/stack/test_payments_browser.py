@@ -85,6 +85,8 @@ def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
         arg=payments_before,
         timeout=15_000,
     )
+    # The period figures are as of page load: the page says so and offers the reload.
+    assert dashboard.locator("#period-stale").is_visible()
     screenshot(dashboard, "payments-dashboard-updated")
 
     customer_services.customer_limits_update(
