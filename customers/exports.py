@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from customers import selectors
 from customers.models import Customer
-from merchants.models import Store
+from merchants import selectors as merchant_selectors
 from payments import selectors as payment_selectors
 
 
@@ -34,9 +34,7 @@ class FaceUseRow:
 
 def face_use_rows(*, customer: Customer, limit: int | None = None) -> list[FaceUseRow]:
     uses = selectors.face_use_list(customer=customer, limit=limit)
-    names = dict(
-        Store.objects.filter(pk__in={use.store_id for use in uses}).values_list("pk", "name")
-    )
+    names = merchant_selectors.store_names(store_ids={use.store_id for use in uses})
     return [
         FaceUseRow(
             at=use.at,

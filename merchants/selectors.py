@@ -33,6 +33,11 @@ def store_list_for_user(*, user: User) -> QuerySet[Store]:
     return Store.objects.none()
 
 
+def store_names(*, store_ids: set[int]) -> dict[int, str]:
+    """Store names by id, for other apps' histories (a customer's "who used my face")."""
+    return dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "name"))
+
+
 def merchant_for_owner(*, user: User) -> Merchant | None:
     """The owner's merchant (the portal shows one business per owner: the oldest)."""
     if user.role != User.Role.MERCHANT_OWNER:

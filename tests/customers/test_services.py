@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import errors, gallery, selectors, services, sms, tasks
+from customers import errors, exports, gallery, selectors, services, sms, tasks
 from customers.models import (
     ConsentDocument,
     ConsentRecord,
@@ -23,6 +23,7 @@ from customers.models import (
 )
 from facepay.models import AuditEvent, User
 from tests.customers.factories import CustomerFactory
+from tests.merchants.factories import StoreFactory
 
 PASSWORD = "wuma-street-tea-2026"
 PURPOSES = [ConsentDocument.Purpose.FACE_PAYMENT, ConsentDocument.Purpose.TEMPLATE_STORAGE]
@@ -478,3 +479,22 @@ def test_face_templates_purge_expired_task_runs_the_purge(settings, tmp_path):
     assert selectors.customer_payment_profile(customer_id=customer.pk).refusal_code == (
         "not_enrolled"
     )
+
+
+@pytest.mark.django_db
+def test_who_used_my_face_names_the_store():
+    customer = CustomerFactory()
+    store = StoreFactory(name="Wuma Street Tea House")
+    for store_id, attempt_id in ((store.pk, 1), (store.pk + 1000, 2)):  # the second is gone
+        services.face_use_record(
+            customer_id=customer.pk,
+            terminal_id=3,
+            store_id=store_id,
+            attempt_id=attempt_id,
+            outcome="match",
+            similarity=0.8,
+            step_up_used=False,
+        )
+    rows = exports.face_use_rows(customer=customer)
+    names = {row.store_id: row.store_name for row in rows}
+    assert names == {store.pk: "Wuma Street Tea House", store.pk + 1000: ""}
