@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import login
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -297,7 +298,7 @@ class FaceEnrolApi(CustomerApi):
         for number, upload in enumerate(uploads, start=1):
             if upload.size is not None and upload.size > limit:
                 raise face_errors.ImageTooLarge(
-                    "The image file is too large.",
+                    _("The image file is too large."),
                     size_bytes=upload.size,
                     max_bytes=limit,
                     frame=number,
@@ -494,7 +495,7 @@ class AccountCloseApi(CustomerApi):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if not payload.validated_data["confirm"]:
-            raise errors.AccountCloseNotConfirmed("Confirm that you want to close the account.")
+            raise errors.AccountCloseNotConfirmed(_("Confirm that you want to close the account."))
         services.customer_account_close(
             customer=self.customer(request), ip_address=client_ip(request)
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from customers import errors, gallery
 from customers.models import (
@@ -70,7 +71,7 @@ def customer_for_user(*, user: User) -> Customer:
     """The signed-in user's own customer row; raises CustomerNotFound."""
     customer = Customer.objects.select_related("user").filter(user_id=user.pk).first()
     if customer is None:
-        raise errors.CustomerNotFound("This account has no customer profile.")
+        raise errors.CustomerNotFound(_("This account has no customer profile."))
     return customer
 
 
@@ -92,7 +93,7 @@ def consent_document_current(*, purpose: str) -> ConsentDocument:
     """The newest version of a purpose's consent text; raises ConsentDocumentOutdated if none."""
     document = ConsentDocument.objects.filter(purpose=purpose).order_by("-version").first()
     if document is None:
-        raise errors.ConsentDocumentOutdated("No consent text is published for this purpose.")
+        raise errors.ConsentDocumentOutdated(_("No consent text is published for this purpose."))
     return document
 
 
@@ -155,7 +156,7 @@ def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
     """What the payment decision needs about one customer; raises CustomerNotFound."""
     customer = Customer.objects.select_related("user").filter(pk=customer_id).first()
     if customer is None:
-        raise errors.CustomerNotFound("No such customer.", customer_id=customer_id)
+        raise errors.CustomerNotFound(_("No such customer."), customer_id=customer_id)
     phone = customer.user.phone or ""
     refusal: str | None = None
     if customer.is_closed:

@@ -75,7 +75,7 @@ def phone_normalise(raw: str) -> str:
     if CN_MOBILE.match(value):
         value = "+86" + value
     if not E164.match(value):
-        raise errors.PhoneInvalid("Enter the phone number with its country code, e.g. +86 138…")
+        raise errors.PhoneInvalid(_("Enter the phone number with its country code, e.g. +86 138…"))
     return value
 
 
@@ -85,7 +85,7 @@ def _lock_customer(customer: Customer) -> Customer:
 
 def require_open(customer: Customer) -> None:
     if customer.is_closed:
-        raise errors.AccountClosed("This account is closed.")
+        raise errors.AccountClosed(_("This account is closed."))
 
 
 # --- sign-up and phone ------------------------------------------------------------------------
@@ -109,14 +109,14 @@ def customer_sign_up(
     display_name = display_name.strip()
     today = timezone.localdate()
     if date_of_birth > today or date_of_birth.year < today.year - 120:
-        raise errors.DateOfBirthInvalid("The date of birth is not plausible.")
+        raise errors.DateOfBirthInvalid(_("The date of birth is not plausible."))
     is_minor = selectors.customer_is_minor(date_of_birth=date_of_birth, today=today)
     if is_minor and not (has_guardian_consent and guardian_name.strip()):
         raise errors.GuardianConsentRequired(
-            "Under 14, a parent or guardian must consent and give their name."
+            _("Under 14, a parent or guardian must consent and give their name.")
         )
     if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-        raise errors.PhoneTaken("This phone number already has an account.")
+        raise errors.PhoneTaken(_("This phone number already has an account."))
     candidate = User(username=phone, phone=phone, display_name=display_name, role="customer")
     try:
         validate_password(password, user=candidate)
@@ -127,7 +127,7 @@ def customer_sign_up(
         with transaction.atomic():
             candidate.save()
     except IntegrityError as exc:  # a concurrent sign-up with the same phone
-        raise errors.PhoneTaken("This phone number already has an account.") from exc
+        raise errors.PhoneTaken(_("This phone number already has an account.")) from exc
     customer = Customer.objects.create(
         user=candidate,
         date_of_birth=date_of_birth,
@@ -166,7 +166,7 @@ def phone_verification_send(*, user: User) -> PhoneVerification:
     """Text a fresh code to the user's phone; raises OtpResendTooSoon within 30 s of the last."""
     latest = PhoneVerification.objects.filter(user=user, verified_at__isnull=True).first()
     if latest is not None and latest.created_at > timezone.now() - OTP_RESEND_AFTER:
-        raise errors.OtpResendTooSoon("Wait a few seconds before asking for another code.")
+        raise errors.OtpResendTooSoon(_("Wait a few seconds before asking for another code."))
     return _phone_code_create(user=user, phone=user.phone)
 
 
@@ -180,11 +180,11 @@ def phone_verification_confirm(*, user: User, code: str) -> Customer:
             .first()
         )
         if verification is None:
-            raise errors.OtpInvalid("There is no code waiting: ask for a new one.")
+            raise errors.OtpInvalid(_("There is no code waiting: ask for a new one."))
         if verification.failed_attempts >= OTP_MAX_ATTEMPTS:
-            raise errors.OtpTooManyAttempts("Too many wrong codes: ask for a new one.")
+            raise errors.OtpTooManyAttempts(_("Too many wrong codes: ask for a new one."))
         if verification.expires_at <= timezone.now():
-            raise errors.OtpExpired("The code has expired: ask for a new one.")
+            raise errors.OtpExpired(_("The code has expired: ask for a new one."))
         expected = verification.code_hash
         given = _digest(f"otp:{verification.phone}:{(code or '').strip()}")
         is_right = hmac.compare_digest(expected, given) and verification.phone == user.phone
@@ -200,7 +200,7 @@ def phone_verification_confirm(*, user: User, code: str) -> Customer:
         verification.failed_attempts += 1
         verification.save(update_fields=["failed_attempts"])
         attempts_left = OTP_MAX_ATTEMPTS - verification.failed_attempts
-    raise errors.OtpInvalid("The code is not right.", attempts_left=attempts_left)
+    raise errors.OtpInvalid(_("The code is not right."), attempts_left=attempts_left)
 
 
 @transaction.atomic
@@ -294,12 +294,12 @@ def consent_give(
     customer = _lock_customer(customer)
     require_open(customer)
     if not customer.is_phone_verified:
-        raise errors.PhoneNotVerified("Verify your phone number first.")
+        raise errors.PhoneNotVerified(_("Verify your phone number first."))
     consent_documents_ensure()
     document = selectors.consent_document_current(purpose=purpose)
     if document_sha256 is not None and document_sha256 != document.sha256:
         raise errors.ConsentDocumentOutdated(
-            "The consent text has changed: read the new version.", current_sha256=document.sha256
+            _("The consent text has changed: read the new version."), current_sha256=document.sha256
         )
     current = selectors.consent_state(customer=customer).get(purpose)
     if current is not None and current.document_id == document.pk:
@@ -399,15 +399,15 @@ def face_enrol(
     """
     require_open(customer)
     if not customer.is_phone_verified:
-        raise errors.PhoneNotVerified("Verify your phone number first.")
+        raise errors.PhoneNotVerified(_("Verify your phone number first."))
     if not selectors.consent_is_complete(customer=customer):
         raise errors.ConsentMissing(
-            "Give both biometric consents before enrolling.",
+            _("Give both biometric consents before enrolling."),
             required=list(selectors.REQUIRED_PURPOSES),
         )
     if not 1 <= len(images) <= MAX_ENROL_FRAMES:
         raise errors.EnrolmentFramesInvalid(
-            "Send one to three photos.", count=len(images), maximum=MAX_ENROL_FRAMES
+            _("Send one to three photos."), count=len(images), maximum=MAX_ENROL_FRAMES
         )
     frames = []
     for number, image in enumerate(images, start=1):
@@ -424,7 +424,7 @@ def face_enrol(
     pairwise = vectors @ vectors.T
     if len(frames) > 1 and float(pairwise.min()) < engine.calibration.match_threshold:
         raise errors.EnrolmentFramesInconsistent(
-            "The photos do not show the same person.",
+            _("The photos do not show the same person."),
             min_similarity=round(float(pairwise.min()), 4),
         )
     threshold = lookalike_threshold()
@@ -464,7 +464,7 @@ def face_template_store(
     customer = _lock_customer(customer)
     require_open(customer)
     if not selectors.consent_is_complete(customer=customer):  # withdrawn meanwhile
-        raise errors.ConsentMissing("Give both biometric consents before enrolling.")
+        raise errors.ConsentMissing(_("Give both biometric consents before enrolling."))
     data_key = sealing.customer_data_key(customer)
     if data_key is None or customer.data_key_id != crypto.current_key_id():
         data_key = crypto.new_data_key()
@@ -545,7 +545,7 @@ def face_biometrics_delete(
     """
     customer = _lock_customer(customer)
     if not customer.data_key_blob and not FaceTemplate.objects.filter(customer=customer).exists():
-        raise errors.NotEnrolled("There is no biometric data to delete.")
+        raise errors.NotEnrolled(_("There is no biometric data to delete."))
     return _biometrics_delete_locked(customer=customer, reason=reason)
 
 
@@ -600,18 +600,20 @@ def customer_limits_update(
         confirm_free_up_to_minor,
     )
     if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values):
-        raise errors.LimitInvalid("Limits are whole, non-negative amounts.")
+        raise errors.LimitInvalid(_("Limits are whole, non-negative amounts."))
     if per_payment_limit_minor > settings.FACEPAY_MAX_PAYMENT_MINOR:
         raise errors.LimitInvalid(
-            "The per-payment limit is above the platform maximum.",
+            _("The per-payment limit is above the platform maximum."),
             maximum_minor=settings.FACEPAY_MAX_PAYMENT_MINOR,
         )
     if per_payment_limit_minor > daily_limit_minor:
-        raise errors.LimitInvalid("The per-payment limit cannot exceed the daily limit.")
+        raise errors.LimitInvalid(_("The per-payment limit cannot exceed the daily limit."))
     if step_up_above_minor > per_payment_limit_minor:
-        raise errors.LimitInvalid("The step-up amount cannot exceed the per-payment limit.")
+        raise errors.LimitInvalid(_("The step-up amount cannot exceed the per-payment limit."))
     if confirm_free_up_to_minor > step_up_above_minor:
-        raise errors.LimitInvalid("The amount paid without a tap cannot exceed the step-up amount.")
+        raise errors.LimitInvalid(
+            _("The amount paid without a tap cannot exceed the step-up amount.")
+        )
     customer = _lock_customer(customer)
     require_open(customer)
     customer.per_payment_limit_minor = per_payment_limit_minor
@@ -659,7 +661,7 @@ def customer_face_pay_set(*, customer: Customer, is_enabled: bool) -> Customer:
 def payment_pin_set(*, customer: Customer, pin: str) -> Customer:
     """Set the 6-digit payment PIN (hashed); raises PinFormatInvalid for other or obvious PINs."""
     if not PIN.match(pin or "") or pin in OBVIOUS_PINS:
-        raise errors.PinFormatInvalid("Choose six digits that are not an obvious sequence.")
+        raise errors.PinFormatInvalid(_("Choose six digits that are not an obvious sequence."))
     customer = _lock_customer(customer)
     require_open(customer)
     customer.payment_pin_hash = make_password(pin)
@@ -679,7 +681,7 @@ def payment_pin_verify(*, phone: str, pin: str) -> int:
     try:
         phone = phone_normalise(phone)
     except errors.PhoneInvalid as exc:
-        raise errors.PinInvalid("Phone number or PIN is not right.") from exc
+        raise errors.PinInvalid(_("Phone number or PIN is not right.")) from exc
     with transaction.atomic():
         customer = (
             Customer.objects.select_for_update()
@@ -687,15 +689,15 @@ def payment_pin_verify(*, phone: str, pin: str) -> int:
             .first()
         )
         if customer is None:
-            raise errors.PinInvalid("Phone number or PIN is not right.")
+            raise errors.PinInvalid(_("Phone number or PIN is not right."))
         now = timezone.now()
         if customer.pin_locked_until is not None and customer.pin_locked_until > now:
             raise errors.PinLocked(
-                "Too many wrong PINs: try again later.",
+                _("Too many wrong PINs: try again later."),
                 locked_until=customer.pin_locked_until.isoformat(),
             )
         if not customer.payment_pin_hash:
-            raise errors.PinNotSet("This customer has not set a payment PIN.")
+            raise errors.PinNotSet(_("This customer has not set a payment PIN."))
         if check_password(pin or "", customer.payment_pin_hash):
             if customer.pin_failed_attempts or customer.pin_locked_until:
                 customer.pin_failed_attempts, customer.pin_locked_until = 0, None
@@ -714,8 +716,8 @@ def payment_pin_verify(*, phone: str, pin: str) -> int:
         )
         attempts_left = PIN_MAX_ATTEMPTS - customer.pin_failed_attempts
     if is_locked:
-        raise errors.PinLocked("Too many wrong PINs: try again in 15 minutes.")
-    raise errors.PinInvalid("Phone number or PIN is not right.", attempts_left=attempts_left)
+        raise errors.PinLocked(_("Too many wrong PINs: try again in 15 minutes."))
+    raise errors.PinInvalid(_("Phone number or PIN is not right."), attempts_left=attempts_left)
 
 
 @dataclass(frozen=True)
@@ -751,7 +753,7 @@ def payment_code_redeem(*, code: str, terminal_id: int | None = None) -> int:
     """
     failures_key = f"customers:paycode-failures:{terminal_id or 'any'}"
     if (cache.get(failures_key) or 0) >= PAYMENT_CODE_MAX_FAILURES:
-        raise errors.PaymentCodeRateLimited("Too many wrong codes: wait a minute.")
+        raise errors.PaymentCodeRateLimited(_("Too many wrong codes: wait a minute."))
     now = timezone.now()
     with transaction.atomic():
         payment_code = (
@@ -773,7 +775,7 @@ def payment_code_redeem(*, code: str, terminal_id: int | None = None) -> int:
         cache.incr(failures_key)
     except ValueError:  # expired between add and incr
         cache.set(failures_key, 1, timeout=60)
-    raise errors.PaymentCodeInvalid("The payment code is not valid.")
+    raise errors.PaymentCodeInvalid(_("The payment code is not valid."))
 
 
 # --- rights ------------------------------------------------------------------------------------
@@ -788,7 +790,7 @@ def customer_account_close(*, customer: Customer, ip_address: str | None = None)
     )
     if balance_minor != 0:
         raise errors.WalletNotEmpty(
-            "Spend or withdraw the wallet balance before closing the account.",
+            _("Spend or withdraw the wallet balance before closing the account."),
             balance_minor=balance_minor,
             currency=customer.currency,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
@@ -45,13 +46,13 @@ def _upload_bytes(request: Request, *, max_bytes: int) -> bytes:
     if upload is not None:
         if upload.size is not None and upload.size > max_bytes:
             raise errors.ImageTooLarge(
-                "The image file is too large.", size_bytes=upload.size, max_bytes=max_bytes
+                _("The image file is too large."), size_bytes=upload.size, max_bytes=max_bytes
             )
         return bytes(upload.read(max_bytes + 1))
     raw = request.data.get("raw") if hasattr(request.data, "get") else None
     if isinstance(raw, bytes | bytearray) and raw:
         return bytes(raw)
-    raise errors.ImageUnreadable("Send the image as multipart field `image` or as the raw body.")
+    raise errors.ImageUnreadable(_("Send the image as multipart field `image` or as the raw body."))
 
 
 class FaceCheckApi(APIView):

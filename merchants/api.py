@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -72,7 +73,7 @@ def scope_for(request: Request) -> Scope:
     store_ids = list(stores.values_list("id", flat=True))
     if store_id := data.get("store"):
         if store_id not in store_ids:
-            raise StoreForbidden("You may not see this store.", store_id=store_id)
+            raise StoreForbidden(_("You may not see this store."), store_id=store_id)
         store_ids = [store_id]
     end = data.get("end") or dashboard.today_local()
     start = data.get("start") or end - timedelta(days=data.get("days", 30) - 1)
@@ -250,7 +251,7 @@ class MerchantSettlementListApi(ListAPIView):
         merchants = selectors.merchant_list_for_user(user=self.request.user)
         if merchant_id := self.request.query_params.get("merchant"):
             if not merchant_id.isdigit():
-                raise MerchantForbidden("You may not see this merchant.")
+                raise MerchantForbidden(_("You may not see this merchant."))
             merchants = [
                 selectors.merchant_get_for_user(
                     user=self.request.user, merchant_id=int(merchant_id)

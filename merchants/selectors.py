@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from facepay.models import User
 from merchants.errors import MerchantForbidden, StoreForbidden, TerminalForbidden
@@ -49,7 +50,7 @@ def merchant_get_for_user(*, user: User, merchant_id: int) -> Merchant:
     """One merchant the viewer may see; raises MerchantForbidden otherwise (no existence leak)."""
     merchant = merchant_list_for_user(user=user).filter(pk=merchant_id).first()
     if merchant is None:
-        raise MerchantForbidden("You may not see this merchant.", merchant_id=merchant_id)
+        raise MerchantForbidden(_("You may not see this merchant."), merchant_id=merchant_id)
     return merchant
 
 
@@ -57,7 +58,7 @@ def store_get_for_user(*, user: User, store_id: int) -> Store:
     """One store the viewer may see; raises StoreForbidden otherwise."""
     store = store_list_for_user(user=user).select_related("merchant").filter(pk=store_id).first()
     if store is None:
-        raise StoreForbidden("You may not see this store.", store_id=store_id)
+        raise StoreForbidden(_("You may not see this store."), store_id=store_id)
     return store
 
 
@@ -65,7 +66,7 @@ def store_get_for_manager(*, user: User, store_id: int) -> Store:
     """One store the viewer may manage (owner or operator); raises StoreForbidden otherwise."""
     store = store_get_for_user(user=user, store_id=store_id)
     if not (user.is_operator or store.merchant.owner_id == user.pk):
-        raise StoreForbidden("You may not manage this store.", store_id=store_id)
+        raise StoreForbidden(_("You may not manage this store."), store_id=store_id)
     return store
 
 
@@ -79,7 +80,7 @@ def terminal_get_for_manager(*, user: User, terminal_id: int) -> Terminal:
     """One terminal the viewer may manage; raises TerminalForbidden otherwise."""
     terminal = Terminal.objects.select_related("store__merchant").filter(pk=terminal_id).first()
     if terminal is None or not (user.is_operator or terminal.store.merchant.owner_id == user.pk):
-        raise TerminalForbidden("You may not manage this terminal.", terminal_id=terminal_id)
+        raise TerminalForbidden(_("You may not manage this terminal."), terminal_id=terminal_id)
     return terminal
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from facepay import crypto
 from facepay.models import User
@@ -64,12 +65,12 @@ def _is_owner_of(actor: User, merchant: Merchant) -> bool:
 
 def _ensure_owner(actor: User, merchant: Merchant) -> None:
     if not _is_owner_of(actor, merchant):
-        raise MerchantForbidden("You may not manage this merchant.", merchant_id=merchant.pk)
+        raise MerchantForbidden(_("You may not manage this merchant."), merchant_id=merchant.pk)
 
 
 def _ensure_store_manager(actor: User, store: Store) -> None:
     if not _is_owner_of(actor, store.merchant):
-        raise StoreForbidden("You may not manage this store.", store_id=store.pk)
+        raise StoreForbidden(_("You may not manage this store."), store_id=store.pk)
 
 
 def _issue_secret(terminal: Terminal) -> TerminalCredentials:
@@ -91,7 +92,7 @@ def terminal_register(*, actor: User, store: Store, name: str) -> TerminalCreden
     _ensure_store_manager(actor, store)
     if not store.merchant.is_approved:
         raise MerchantNotApproved(
-            "Terminals can be registered once the merchant is approved.",
+            _("Terminals can be registered once the merchant is approved."),
             merchant_id=store.merchant_id,
         )
     terminal = Terminal.objects.create(store=store, name=name.strip())
@@ -115,10 +116,10 @@ def terminal_rotate_secret(*, actor: User | None, terminal: Terminal) -> Termina
         Terminal.objects.select_for_update().select_related("store__merchant").get(pk=terminal.pk)
     )
     if actor is not None and not _is_owner_of(actor, terminal.store.merchant):
-        raise TerminalForbidden("You may not manage this terminal.", terminal_id=terminal.pk)
+        raise TerminalForbidden(_("You may not manage this terminal."), terminal_id=terminal.pk)
     if not terminal.is_active:
         raise TerminalRevoked(
-            "A revoked terminal cannot get a new secret.", terminal_id=terminal.pk
+            _("A revoked terminal cannot get a new secret."), terminal_id=terminal.pk
         )
     credentials = _issue_secret(terminal)
     audit_event_record(
@@ -137,7 +138,7 @@ def terminal_revoke(*, actor: User, terminal: Terminal) -> Terminal:
         Terminal.objects.select_for_update().select_related("store__merchant").get(pk=terminal.pk)
     )
     if not _is_owner_of(actor, terminal.store.merchant):
-        raise TerminalForbidden("You may not manage this terminal.", terminal_id=terminal.pk)
+        raise TerminalForbidden(_("You may not manage this terminal."), terminal_id=terminal.pk)
     if terminal.is_active:
         terminal.status = Terminal.Status.REVOKED
         terminal.revoked_at = timezone.now()
@@ -188,7 +189,7 @@ def credit_code_normalise(code: str) -> str:
     normalised = code.strip().upper()
     if not credit_codes.is_valid(normalised):
         raise CreditCodeInvalid(
-            "This is not a valid unified social credit code (check character).",
+            _("This is not a valid unified social credit code (check character)."),
             field="credit_code",
         )
     return normalised
@@ -209,14 +210,16 @@ def licence_file_check(upload: UploadedFile) -> str:
     for magic, content_type in LICENCE_SIGNATURES.items():
         if head.startswith(magic):
             return content_type
-    raise LicenceFileInvalid("The licence must be a PDF, JPEG or PNG file.", field="licence_file")
+    raise LicenceFileInvalid(
+        _("The licence must be a PDF, JPEG or PNG file."), field="licence_file"
+    )
 
 
 def bank_account_normalise(number: str) -> str:
     digits = re.sub(r"[\s-]", "", number)
     if not BANK_ACCOUNT_PATTERN.match(digits):
         raise ApplicationIncomplete(
-            "A bank account number has 8 to 30 digits.", field="bank_account_number"
+            _("A bank account number has 8 to 30 digits."), field="bank_account_number"
         )
     return digits
 
@@ -258,20 +261,22 @@ def merchant_application_save(
     account = bank_account_normalise(bank_account_number) if bank_account_number else ""
     if merchant is None:
         if actor.role != User.Role.MERCHANT_OWNER:
-            raise MerchantForbidden("Only a merchant owner can apply.")
+            raise MerchantForbidden(_("Only a merchant owner can apply."))
         merchant = Merchant(owner=actor)
     else:
         merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
         if merchant.owner_id != actor.pk:
-            raise MerchantForbidden("You may not edit this application.", merchant_id=merchant.pk)
+            raise MerchantForbidden(
+                _("You may not edit this application."), merchant_id=merchant.pk
+            )
         if merchant.status not in EDITABLE_STATUSES:
             raise StatusTransitionInvalid(
-                "The application cannot be changed in its current status.",
+                _("The application cannot be changed in its current status."),
                 status=merchant.status,
             )
     if Merchant.objects.filter(credit_code=code).exclude(pk=merchant.pk).exists():
         raise CreditCodeTaken(
-            "Another merchant already uses this credit code.", field="credit_code"
+            _("Another merchant already uses this credit code."), field="credit_code"
         )
     merchant.name = name.strip()
     merchant.credit_code = code
@@ -286,7 +291,7 @@ def merchant_application_save(
             merchant.save()
     except IntegrityError as error:  # two owners racing for one code
         raise CreditCodeTaken(
-            "Another merchant already uses this credit code.", field="credit_code"
+            _("Another merchant already uses this credit code."), field="credit_code"
         ) from error
     if account:
         merchant.bank_account_sealed = crypto.seal(account.encode(), aad=_bank_aad(merchant))
@@ -352,16 +357,16 @@ def merchant_status_change(
     if move in OWNER_MOVES:
         if merchant.owner_id != actor.pk:
             raise MerchantForbidden(
-                "Only the owner can submit this application.", merchant_id=merchant.pk
+                _("Only the owner can submit this application."), merchant_id=merchant.pk
             )
         if missing := _missing_fields(merchant):
             raise ApplicationIncomplete(
-                "Complete the application before submitting it.", missing=missing
+                _("Complete the application before submitting it."), missing=missing
             )
     elif move in OPERATOR_MOVES:
         if not actor.is_operator:
             raise MerchantForbidden(
-                "Only a platform operator can review applications.", merchant_id=merchant.pk
+                _("Only a platform operator can review applications."), merchant_id=merchant.pk
             )
     else:
         raise StatusTransitionInvalid(
@@ -371,7 +376,7 @@ def merchant_status_change(
         )
     reason = reason.strip()
     if to_status in REASON_NEEDED and not reason:
-        raise ReasonRequired("Give the owner a reason.", field="reason")
+        raise ReasonRequired(_("Give the owner a reason."), field="reason")
     now = timezone.now()
     from_status = merchant.status
     merchant.status = to_status
@@ -496,14 +501,14 @@ def staff_invite(
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and user.role != User.Role.STORE_STAFF:
         raise StaffEmailTaken(
-            "This e-mail address belongs to another kind of account.", field="email"
+            _("This e-mail address belongs to another kind of account."), field="email"
         )
     is_new_user = user is None
     phone = phone.strip()
     if is_new_user and User.objects.filter(username=email).exists():
-        raise StaffEmailTaken("This e-mail address belongs to another account.", field="email")
+        raise StaffEmailTaken(_("This e-mail address belongs to another account."), field="email")
     if is_new_user and phone and User.objects.filter(phone=phone).exists():
-        raise StaffPhoneTaken("This phone number belongs to another account.", field="phone")
+        raise StaffPhoneTaken(_("This phone number belongs to another account."), field="phone")
     if user is None:
         user = User(
             username=email,

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from payments.errors import InsufficientBalance, LedgerUnbalanced
 from payments.models import (
@@ -69,16 +70,16 @@ def payable_account(*, merchant_id: int, currency: str) -> Account:
 
 def _check_lines(lines: Sequence[Line], currency: str) -> dict[int, int]:
     if not lines:
-        raise LedgerUnbalanced("An entry needs postings.")
+        raise LedgerUnbalanced(_("An entry needs postings."))
     deltas: dict[int, int] = defaultdict(int)
     for account, amount_minor in lines:
         if not isinstance(amount_minor, int) or amount_minor == 0:
-            raise LedgerUnbalanced("Every posting needs a non-zero whole amount.")
+            raise LedgerUnbalanced(_("Every posting needs a non-zero whole amount."))
         if account.currency != currency:
-            raise LedgerUnbalanced("Every posting must be in the entry's currency.")
+            raise LedgerUnbalanced(_("Every posting must be in the entry's currency."))
         deltas[account.pk] += amount_minor
     if sum(amount for _, amount in lines) != 0:
-        raise LedgerUnbalanced("The postings of an entry must sum to zero.")
+        raise LedgerUnbalanced(_("The postings of an entry must sum to zero."))
     return deltas
 
 
@@ -92,7 +93,7 @@ def _apply(deltas: dict[int, int]) -> dict[int, Account]:
         account = locked[pk]
         if account.is_owned and account.balance_minor + delta < 0:
             raise InsufficientBalance(
-                "The balance is too low.",
+                _("The balance is too low."),
                 account_kind=account.kind,
                 balance_minor=account.balance_minor,
                 needed_minor=-delta,

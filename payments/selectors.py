@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from facepay.models import User
@@ -117,7 +118,7 @@ def attempt_for_terminal(*, terminal: Terminal, attempt_id: UUID | str) -> Payme
         public_id=attempt_id, store_id=terminal.store_id
     ).first()
     if attempt is None:
-        raise errors.AttemptNotFound("No such payment on this terminal.")
+        raise errors.AttemptNotFound(_("No such payment on this terminal."))
     return attempt
 
 
@@ -184,5 +185,5 @@ def customer_id_for_user(*, user: User) -> int:
     """The signed-in customer's id; raises AttemptNotFound-style CustomerUnknown otherwise."""
     customer_id = Customer.objects.filter(user=user).values_list("pk", flat=True).first()
     if customer_id is None:
-        raise errors.CustomerUnknown("No customer account for this user.")
+        raise errors.CustomerUnknown(_("No customer account for this user."))
     return customer_id

@@ -42,6 +42,18 @@ def _django_value(name: str) -> object | None:
         return None
 
 
+def translate(message: str) -> str:
+    """A refusal message in the request's language; as written when Django is not set up (the
+    face bench runs the engine without a project)."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
 def _setting(name: str, default: str) -> str:
     value = _django_value(name)
     if value is None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from facepay.face import errors
 from facepay.face.config import FaceConfig, get_config
+from facepay.face.config import translate as _
 from facepay.face.detector import Detection, InsightfaceDetector, UltraLightDetector
 from facepay.face.embedder import ArcFaceEmbedder, align
 from facepay.face.geometry import Box, head_pose_degrees, head_pose_degrees_5
@@ -122,7 +123,7 @@ class FaceEngine:
         height, width = frame_bgr.shape[:2]
         if self.landmarker is None:
             if detection.points5 is None:
-                raise errors.NoFace("The detector gave no landmarks for this face.")
+                raise errors.NoFace(_("The detector gave no landmarks for this face."))
             points5 = np.array(detection.points5, dtype=np.float32)
             return points5, head_pose_degrees_5(points5, width=width, height=height)
         points68 = self.landmarker.predict(frame_bgr, detection.box)
@@ -225,7 +226,7 @@ class FaceEngine:
         height, width = frame_bgr.shape[:2]
         detections = self.detect(frame_bgr)
         if not detections:
-            raise errors.NoFace("No face was found in the image.")
+            raise errors.NoFace(_("No face was found in the image."))
         ranked = sorted(
             detections,
             key=lambda item: prominence(item.box, width=width, height=height),
@@ -236,7 +237,7 @@ class FaceEngine:
             second = prominence(ranked[1].box, width=width, height=height)
             if second >= self.calibration.multiple_faces_ratio * first:
                 raise errors.MultipleFaces(
-                    "More than one face is in view; only one person may face the camera.",
+                    _("More than one face is in view; only one person may face the camera."),
                     faces=len(ranked),
                 )
         return ranked[0]
@@ -247,23 +248,23 @@ class FaceEngine:
         quality = face.quality
         if quality.eye_distance_px < gates.min_eye_distance_px:
             raise errors.FaceTooSmall(
-                "Come closer to the camera.",
+                _("Come closer to the camera."),
                 eye_distance_px=round(quality.eye_distance_px, 1),
                 min_eye_distance_px=gates.min_eye_distance_px,
             )
         if abs(quality.yaw_deg) > gates.max_yaw_deg or abs(quality.pitch_deg) > gates.max_pitch_deg:
             raise errors.FaceTurned(
-                "Look straight at the camera.",
+                _("Look straight at the camera."),
                 yaw_deg=round(quality.yaw_deg, 1),
                 pitch_deg=round(quality.pitch_deg, 1),
             )
         if quality.sharpness < gates.min_sharpness:
             raise errors.FaceBlurred(
-                "Hold still: the picture is blurred.", sharpness=round(quality.sharpness, 1)
+                _("Hold still: the picture is blurred."), sharpness=round(quality.sharpness, 1)
             )
         if not gates.min_brightness <= quality.brightness <= gates.max_brightness:
             raise errors.FaceBadlyExposed(
-                "The face is too dark or too bright.", brightness=round(quality.brightness, 1)
+                _("The face is too dark or too bright."), brightness=round(quality.brightness, 1)
             )
 
     def probe(
@@ -288,7 +289,7 @@ class FaceEngine:
             face.liveness_score is None or face.liveness_score < gates.liveness_threshold
         ):
             raise errors.SpoofSuspected(
-                "The camera could not confirm a live person.",
+                _("The camera could not confirm a live person."),
                 liveness_score=face.liveness_score,
                 liveness_threshold=gates.liveness_threshold,
             )
@@ -304,7 +305,7 @@ class FaceEngine:
             )
             if relief is None or relief < gates.depth_min_relief_mm:
                 raise errors.SpoofSuspected(
-                    "The face looks flat to the depth camera.",
+                    _("The face looks flat to the depth camera."),
                     depth_relief_mm=relief,
                     depth_min_relief_mm=gates.depth_min_relief_mm,
                 )

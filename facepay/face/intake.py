@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from facepay.face import errors
+from facepay.face.config import translate as _
 
 UPLOAD_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP")
 # Research sets (NUAA) ship BMP; only evaluation code on local files may widen the list.
@@ -41,10 +42,10 @@ def _open_checked(
     data: bytes, *, max_bytes: int, max_pixels: int, allowed_formats: tuple[str, ...]
 ) -> Image.Image:
     if len(data) == 0:
-        raise errors.ImageUnreadable("The upload is empty.")
+        raise errors.ImageUnreadable(_("The upload is empty."))
     if len(data) > max_bytes:
         raise errors.ImageTooLarge(
-            "The image file is too large.", size_bytes=len(data), max_bytes=max_bytes
+            _("The image file is too large."), size_bytes=len(data), max_bytes=max_bytes
         )
     try:
         with warnings.catch_warnings():
@@ -53,23 +54,23 @@ def _open_checked(
             image = Image.open(io.BytesIO(data))  # reads the header only
     except Image.DecompressionBombError as exc:
         raise errors.ImageTooManyPixels(
-            "The image has too many pixels.", max_pixels=max_pixels
+            _("The image has too many pixels."), max_pixels=max_pixels
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # Not an image, or a header cut short (Pillow raises a bare OSError for that).
-        raise errors.ImageUnreadable("The upload is not a readable image.") from exc
+        raise errors.ImageUnreadable(_("The upload is not a readable image.")) from exc
     if image.format not in allowed_formats:
         raise errors.ImageUnsupportedFormat(
-            "Only JPEG, PNG and WebP images are accepted.",
+            _("Only JPEG, PNG and WebP images are accepted."),
             format=image.format,
             allowed=list(allowed_formats),
         )
     width, height = image.size
     if width <= 0 or height <= 0:
-        raise errors.ImageUnreadable("The image has no pixels.")
+        raise errors.ImageUnreadable(_("The image has no pixels."))
     if width * height > max_pixels:
         raise errors.ImageTooManyPixels(
-            "The image has too many pixels.",
+            _("The image has too many pixels."),
             width=width,
             height=height,
             max_pixels=max_pixels,
@@ -83,7 +84,7 @@ def _decode(image: Image.Image) -> Image.Image:
         return ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         # Truncated or corrupt data past a valid header.
-        raise errors.ImageUnreadable("The image data is damaged.") from exc
+        raise errors.ImageUnreadable(_("The image data is damaged.")) from exc
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -137,7 +138,7 @@ def decode_depth_png(data: bytes, *, max_bytes: int, max_pixels: int) -> np.ndar
     )
     if image.mode not in {"I;16", "I;16B", "I;16L", "I", "L"}:
         raise errors.ImageUnsupportedFormat(
-            "A depth map must be a grey PNG (16-bit preferred).", mode=image.mode
+            _("A depth map must be a grey PNG (16-bit preferred)."), mode=image.mode
         )
     decoded = _decode(image)
     return np.asarray(decoded, dtype=np.uint16)

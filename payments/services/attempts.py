@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers import errors as customer_errors
 from customers import gallery as customer_gallery
@@ -77,21 +78,23 @@ def _locked(*, terminal: Terminal | None, public_id: UUID | str) -> PaymentAttem
         query = query.filter(terminal=terminal)
     attempt = query.first()
     if attempt is None:
-        raise errors.AttemptNotFound("No such payment on this terminal.")
+        raise errors.AttemptNotFound(_("No such payment on this terminal."))
     return attempt
 
 
 def _check_frames(frames: list[bytes], depth: bytes | None) -> None:
     if not 1 <= len(frames) <= MAX_FRAMES:
-        raise errors.FramesInvalid("Send one to three camera frames.", count=len(frames))
+        raise errors.FramesInvalid(_("Send one to three camera frames."), count=len(frames))
     limit = settings.FACEPAY_MAX_UPLOAD_BYTES
     for number, frame in enumerate([*frames, *([depth] if depth else [])], start=1):
         if len(frame) > limit:
             raise face_errors.ImageTooLarge(
-                "A frame is too large.", frame=number, size_bytes=len(frame), max_bytes=limit
+                _("A frame is too large."), frame=number, size_bytes=len(frame), max_bytes=limit
             )
         if not frame.startswith(IMAGE_MAGIC):
-            raise face_errors.ImageUnreadable("A frame is not a JPEG or PNG image.", frame=number)
+            raise face_errors.ImageUnreadable(
+                _("A frame is not a JPEG or PNG image."), frame=number
+            )
 
 
 @transaction.atomic
@@ -129,7 +132,7 @@ def payment_attempt_create(
     if not created:
         if (attempt.amount_minor, attempt.currency) != (amount_minor, currency):
             raise errors.IdempotencyKeyReused(
-                "This key was already used for another amount.", idempotency_key=idempotency_key
+                _("This key was already used for another amount."), idempotency_key=idempotency_key
             )
         return attempt
     AttemptFrame.objects.bulk_create(
@@ -178,7 +181,7 @@ def probe_frames(*, frames: list[bytes], depth: bytes | None) -> Probe:
             continue
         except (OSError, ValueError) as exc:  # a corrupt file that got past the header check
             first_error = first_error or face_errors.ImageUnreadable(
-                "A frame is not a readable image.", frame=number
+                _("A frame is not a readable image."), frame=number
             )
             del exc
             continue
@@ -403,10 +406,10 @@ def _step_up(
     attempt = _locked(terminal=terminal, public_id=attempt_id)
     if attempt.status != Status.STEP_UP_REQUIRED:
         return attempt, errors.StepUpNotRequired(
-            "This payment is not waiting for phone digits.", status=attempt.status
+            _("This payment is not waiting for phone digits."), status=attempt.status
         )
     if _expire_if_due(attempt):
-        return attempt, errors.AttemptExpired("This payment has expired.")
+        return attempt, errors.AttemptExpired(_("This payment has expired."))
     assert attempt.customer_id is not None  # noqa: S101 - step-up follows a match
     profile = customer_selectors.customer_payment_profile(customer_id=attempt.customer_id)
     expected = profile.phone_last4
@@ -425,7 +428,7 @@ def _step_up(
     else:
         broadcasts.payment_attempt_changed(attempt)
     return attempt, errors.StepUpWrong(
-        "Those are not the right digits.", attempts_left=max(left, 0), status=attempt.status
+        _("Those are not the right digits."), attempts_left=max(left, 0), status=attempt.status
     )
 
 
@@ -464,10 +467,10 @@ def _capture(
         return attempt, None
     if attempt.status != Status.AWAITING_CONFIRMATION:
         return attempt, errors.AttemptWrongState(
-            "This payment cannot be confirmed now.", status=attempt.status
+            _("This payment cannot be confirmed now."), status=attempt.status
         )
     if _expire_if_due(attempt):
-        return attempt, errors.AttemptExpired("This payment has expired.")
+        return attempt, errors.AttemptExpired(_("This payment has expired."))
     assert attempt.customer_id is not None  # noqa: S101 - confirmation follows a match
     currency = attempt.currency
     # The wallet row lock serialises every capture of this customer: the daily sum below and
@@ -491,7 +494,7 @@ def _capture(
     ):
         _decline(attempt, errors.DECLINE_LIMIT)
         return attempt, errors.LimitExceeded(
-            "This payment is above the customer's limit.",
+            _("This payment is above the customer's limit."),
             per_payment_limit_minor=profile.per_payment_limit_minor,
             daily_limit_minor=profile.daily_limit_minor,
             spent_today_minor=spent_today,
@@ -548,7 +551,9 @@ def payment_attempt_cancel(*, terminal: Terminal, attempt_id: UUID | str) -> Pay
     if attempt.status == Status.CANCELLED:
         return attempt
     if attempt.status in FINAL_STATUSES:
-        raise errors.AttemptWrongState("This payment is already finished.", status=attempt.status)
+        raise errors.AttemptWrongState(
+            _("This payment is already finished."), status=attempt.status
+        )
     attempt.save(update_fields=_stamp(attempt, Status.CANCELLED))
     AttemptFrame.objects.filter(attempt=attempt).delete()
     broadcasts.payment_attempt_changed(attempt)
@@ -602,7 +607,7 @@ def payment_attempt_create_with_code(
     if existing is not None:
         if (existing.amount_minor, existing.currency) != (amount_minor, currency):
             raise errors.IdempotencyKeyReused(
-                "This key was already used for another amount.", idempotency_key=idempotency_key
+                _("This key was already used for another amount."), idempotency_key=idempotency_key
             )
         return existing
     if payment_code:
@@ -627,7 +632,7 @@ def _create_identified(
     try:
         profile = customer_selectors.customer_payment_profile(customer_id=customer_id)
     except customer_errors.CustomerNotFound as exc:
-        raise errors.CustomerUnknown("No such customer.") from exc
+        raise errors.CustomerUnknown(_("No such customer.")) from exc
     now = timezone.now()
     try:
         with transaction.atomic():

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from facepay import money
 from facepay.models import User
@@ -42,18 +43,18 @@ def _refund_locked(
     if existing is not None:
         if existing.amount_minor != amount_minor:
             raise errors.IdempotencyKeyReused(
-                "This key was already used for another refund.", idempotency_key=idempotency_key
+                _("This key was already used for another refund."), idempotency_key=idempotency_key
             )
         return existing
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
-        raise errors.AmountInvalid("The refund must be a positive whole number of minor units.")
+        raise errors.AmountInvalid(_("The refund must be a positive whole number of minor units."))
     if attempt.status != Status.CAPTURED:
         raise errors.AttemptWrongState(
-            "Only a paid payment can be refunded.", status=attempt.status
+            _("Only a paid payment can be refunded."), status=attempt.status
         )
     if amount_minor > attempt.refundable_minor:
         raise errors.RefundExceedsCaptured(
-            "The refund is above what is left of the payment.",
+            _("The refund is above what is left of the payment."),
             refundable_minor=attempt.refundable_minor,
         )
     assert attempt.customer_id is not None  # noqa: S101 - a capture has a customer
@@ -79,7 +80,7 @@ def _refund_locked(
             )
     except errors.InsufficientBalance as exc:
         raise errors.MerchantBalanceInsufficient(
-            "The merchant's unsettled takings cannot cover this refund today.", **exc.extra
+            _("The merchant's unsettled takings cannot cover this refund today."), **exc.extra
         ) from exc
     refund = Refund.objects.create(
         attempt=attempt,
@@ -122,7 +123,7 @@ def refund_create(
         query = query.filter(merchant_id__in=merchant_ids)
     attempt = query.first()
     if attempt is None:
-        raise errors.AttemptNotFound("No such payment.")
+        raise errors.AttemptNotFound(_("No such payment."))
     return _refund_locked(
         attempt=attempt,
         amount_minor=amount_minor,
@@ -172,10 +173,10 @@ def dispute_open(*, customer_id: int, attempt_id: UUID | str, reason: str) -> Di
         .first()
     )
     if attempt is None:
-        raise errors.AttemptNotFound("No such payment.")
+        raise errors.AttemptNotFound(_("No such payment."))
     if attempt.status != Status.CAPTURED:
         raise errors.AttemptWrongState(
-            "Only a paid payment can be disputed.", status=attempt.status
+            _("Only a paid payment can be disputed."), status=attempt.status
         )
     try:
         with transaction.atomic():
@@ -186,7 +187,7 @@ def dispute_open(*, customer_id: int, attempt_id: UUID | str, reason: str) -> Di
                 evidence=dispute_evidence(attempt),
             )
     except IntegrityError as exc:
-        raise errors.DisputeAlreadyOpen("This payment already has an open dispute.") from exc
+        raise errors.DisputeAlreadyOpen(_("This payment already has an open dispute.")) from exc
 
 
 @transaction.atomic(durable=True)
@@ -199,7 +200,7 @@ def dispute_decide(
     """
     dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
     if dispute is None or dispute.status != Dispute.Status.OPEN:
-        raise errors.DisputeNotOpen("This dispute is not open.")
+        raise errors.DisputeNotOpen(_("This dispute is not open."))
     attempt = PaymentAttempt.objects.select_for_update().get(pk=dispute.attempt_id)
     if is_upheld and attempt.refundable_minor > 0:
         dispute.refund = _refund_locked(

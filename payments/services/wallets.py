@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from facepay import money
@@ -31,10 +32,10 @@ def top_up_reference(*, customer_id: int, idempotency_key: str) -> str:
 def validate_amount(amount_minor: int, *, maximum_minor: int) -> None:
     """Raise AmountInvalid (≤ 0 or not an int) or AmountAboveMaximum."""
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
-        raise AmountInvalid("The amount must be a positive whole number of minor units.")
+        raise AmountInvalid(_("The amount must be a positive whole number of minor units."))
     if amount_minor > maximum_minor:
         raise AmountAboveMaximum(
-            "The amount is above the platform maximum.", maximum_minor=maximum_minor
+            _("The amount is above the platform maximum."), maximum_minor=maximum_minor
         )
 
 
@@ -42,7 +43,7 @@ def validate_currency(currency: str) -> str:
     try:
         return money.validate_currency(currency)
     except money.UnknownCurrency as exc:
-        raise CurrencyUnsupported("This currency is not supported.", currency=currency) from exc
+        raise CurrencyUnsupported(_("This currency is not supported."), currency=currency) from exc
 
 
 @transaction.atomic(durable=True)
@@ -65,11 +66,11 @@ def wallet_top_up(
     currency = validate_currency(currency)
     brand = card_brand.strip().lower()
     if brand not in CARD_BRANDS or not LAST4.match(card_last4 or ""):
-        raise CardInvalid("Card brand or last four digits are not valid.")
+        raise CardInvalid(_("Card brand or last four digits are not valid."))
     if not idempotency_key or len(idempotency_key) > 64:
-        raise AmountInvalid("An idempotency key of 1–64 characters is required.")
+        raise AmountInvalid(_("An idempotency key of 1–64 characters is required."))
     if not Customer.objects.filter(pk=customer_id).exists():
-        raise CustomerUnknown("No such customer.")
+        raise CustomerUnknown(_("No such customer."))
     reference = top_up_reference(customer_id=customer_id, idempotency_key=idempotency_key)
     existing = ledger.entry_by_reference(reference)
     if existing is None:
@@ -90,6 +91,6 @@ def wallet_top_up(
     credited = existing.postings.filter(account__kind=Account.Kind.CUSTOMER_WALLET).first()
     if existing.currency != currency or credited is None or credited.amount_minor != amount_minor:
         raise IdempotencyKeyReused(
-            "This key was already used for another top-up.", idempotency_key=idempotency_key
+            _("This key was already used for another top-up."), idempotency_key=idempotency_key
         )
     return existing

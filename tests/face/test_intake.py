@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +137,24 @@ def test_decode_depth_png_refuses_jpeg_and_colour() -> None:
 def test_decode_image_accepts_a_real_photo(dev_dir: Path) -> None:
     decoded = intake.decode_image((dev_dir / "Abel_Pacheco" / "1.jpg").read_bytes(), **LIMITS)
     assert (decoded.width, decoded.height, decoded.source_format) == (250, 250, "JPEG")
+
+
+def test_refusals_need_no_django_project() -> None:
+    """The face bench runs the engine without Django: messages stay as written, nothing raises."""
+    script = (
+        "from facepay.face import errors, intake\n"
+        "try:\n"
+        "    intake.decode_image(b'', max_bytes=10, max_pixels=10)\n"
+        "except errors.ImageUnreadable as exc:\n"
+        "    print(exc.code, exc.message)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "image_unreadable The upload is empty."

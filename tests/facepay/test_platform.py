@@ -8,9 +8,12 @@ from collections.abc import Callable
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
+from facepay.face import errors as face_errors
+from facepay.face import intake
 from facepay.models import User
 from tests.customers.factories import CustomerFactory
 from tests.facepay.factories import TEST_PASSWORD
@@ -113,3 +116,20 @@ def test_pages_default_to_chinese_and_switch_to_english(client: Client, settings
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
     assert response["Content-Language"] == "en"
     assert "Pay by looking at the counter." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_refusals_speak_the_readers_language_and_keep_their_code(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = APIClient()
+    client.force_authenticate(CustomerFactory().user)
+    limits = {"per_payment_limit_minor": 100, "daily_limit_minor": 50, "step_up_above_minor": 0}
+    error = client.put("/api/customers/limits", limits, format="json").json()["error"]
+    assert error == {"code": "limit_invalid", "message": "单笔限额不能超过每日限额。", "extra": {}}
+    english = client.put(
+        "/api/customers/limits", limits, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["error"]
+    assert english["message"] == "The per-payment limit cannot exceed the daily limit."
+    with translation.override("zh-hans"), pytest.raises(face_errors.ImageUnreadable) as refused:
+        intake.decode_image(b"", max_bytes=1000, max_pixels=1000)
+    assert (refused.value.code, refused.value.message) == ("image_unreadable", "上传的文件是空的。")
