@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CARD_BRANDS = [
     ("unionpay", _("UnionPay")),
@@ -20,7 +21,7 @@ class SignUpForm(forms.Form):
     phone = forms.CharField(
         label=_("Mobile phone"), max_length=32, help_text=_("With the country code, e.g. +86 138…")
     )
-    display_name = forms.CharField(label=_("Name"), max_length=100)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     date_of_birth = forms.DateField(
         label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -42,14 +43,14 @@ class CodeForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Name"), max_length=100)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
 
 
 class TopUpForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
-    card_brand = forms.ChoiceField(label=_("Card"), choices=CARD_BRANDS)
+    card_brand = forms.ChoiceField(label=pgettext_lazy("bank card", "Card"), choices=CARD_BRANDS)
     card_number = forms.RegexField(
         label=_("Card number"),
         regex=r"^[0-9 ]{12,23}$",
