@@ -355,6 +355,10 @@ class WalletTopUpApi(CustomerApi):
         card_number = serializers.RegexField(r"^[0-9 ]{12,23}$")
         idempotency_key = serializers.CharField(max_length=64, required=False)
 
+    @staticmethod
+    def move(**movement: object) -> object:
+        return payment_services.wallet_top_up(**movement)
+
     @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         customer = self.customer(request)
@@ -363,7 +367,7 @@ class WalletTopUpApi(CustomerApi):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         digits = data["card_number"].replace(" ", "")
-        entry = payment_services.wallet_top_up(
+        entry = self.move(
             customer_id=customer.pk,
             amount_minor=data["amount_minor"],
             currency=customer.currency,
@@ -381,6 +385,14 @@ class WalletTopUpApi(CustomerApi):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class WalletWithdrawApi(WalletTopUpApi):
+    """Withdraw to a simulated bank card (at most the balance: `insufficient_balance`)."""
+
+    @staticmethod
+    def move(**movement: object) -> object:
+        return payment_services.wallet_withdraw(**movement)
 
 
 # --- controls -------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
 
 
-class TopUpForm(forms.Form):
+class CardMovementForm(forms.Form):
+    """A top-up from, or a withdrawal to, a simulated bank card."""
+
     amount = forms.DecimalField(
         label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )

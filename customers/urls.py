@@ -33,6 +33,7 @@ api_urlpatterns = [
     path("face/deletions", api.DeletionListApi.as_view(), name="face_deletions"),
     path("wallet", api.WalletApi.as_view(), name="wallet"),
     path("wallet/top-up", api.WalletTopUpApi.as_view(), name="wallet_top_up"),
+    path("wallet/withdrawals", api.WalletWithdrawApi.as_view(), name="wallet_withdraw"),
     path("limits", api.LimitsApi.as_view(), name="limits"),
     path("face-pay", api.FacePaySwitchApi.as_view(), name="face_pay"),
     path("pin", api.PaymentPinApi.as_view(), name="pin"),

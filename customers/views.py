@@ -231,12 +231,30 @@ def _feedback_texts() -> dict[str, str]:
 @customer_page
 @require_http_methods(["GET", "POST"])
 def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
-    form = forms.TopUpForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    balance_minor = payment_selectors.wallet_balance_minor(
+        customer_id=customer.pk, currency=customer.currency
+    )
+    action = request.POST.get("action", "top_up")
+    form = forms.CardMovementForm(
+        request.POST if action == "top_up" else None,
+        initial={"idempotency_key": uuid.uuid4().hex},
+    )
+    withdraw_form = forms.CardMovementForm(
+        request.POST if action == "withdraw" else None,
+        prefix="withdraw",
+        initial={"idempotency_key": uuid.uuid4().hex, "amount": _yuan(balance_minor)},
+    )
+    bound = withdraw_form if action == "withdraw" else form
+    if request.method == "POST" and bound.is_valid():
+        data = bound.cleaned_data
+        move = (
+            payment_services.wallet_withdraw
+            if action == "withdraw"
+            else payment_services.wallet_top_up
+        )
         try:
             services.require_open(customer)
-            payment_services.wallet_top_up(
+            move(
                 customer_id=customer.pk,
                 amount_minor=money.to_minor(data["amount"], customer.currency),
                 currency=customer.currency,
@@ -247,7 +265,12 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         except FacePayError as exc:
             refuse(request, exc)
         else:
-            messages.success(request, _("Your wallet was topped up."))
+            messages.success(
+                request,
+                _("The money is on its way to your card.")
+                if action == "withdraw"
+                else _("Your wallet was topped up."),
+            )
             return redirect("customers:wallet")
     lines = payment_selectors.wallet_statement(customer_id=customer.pk)
     refunded: dict[UUID, int] = {}
@@ -267,10 +290,9 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         {
             "customer": customer,
             "form": form,
+            "withdraw_form": withdraw_form,
             "rows": rows,
-            "balance_minor": payment_selectors.wallet_balance_minor(
-                customer_id=customer.pk, currency=customer.currency
-            ),
+            "balance_minor": balance_minor,
         },
     )
 

@@ -92,6 +92,7 @@ class JournalEntry(models.Model):
         CAPTURE = "capture", _("Payment")
         REFUND = "refund", _("Refund")
         PAYOUT = "payout", _("Payout")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     currency = models.CharField(max_length=3)

@@ -23,7 +23,7 @@ TERMINAL_ROLES = (User.Role.STORE_STAFF, User.Role.MERCHANT_OWNER, User.Role.OPE
 @dataclass(frozen=True)
 class StatementLine:
     occurred_at: datetime
-    kind: str  # JournalEntry.Kind: top_up, capture, refund
+    kind: str  # JournalEntry.Kind: top_up, capture, refund, withdrawal
     amount_minor: int  # signed: + money into the wallet
     currency: str
     balance_after_minor: int

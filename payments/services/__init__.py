@@ -15,7 +15,7 @@ from payments.services.attempts import (
 )
 from payments.services.refunds import dispute_decide, dispute_open, refund_create
 from payments.services.settlement import settlement_batch_create, settlement_cutoff, settlement_run
-from payments.services.wallets import wallet_top_up
+from payments.services.wallets import wallet_top_up, wallet_withdraw
 
 __all__ = [
     "dispute_decide",
@@ -35,4 +35,5 @@ __all__ = [
     "settlement_cutoff",
     "settlement_run",
     "wallet_top_up",
+    "wallet_withdraw",
 ]

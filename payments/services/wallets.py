@@ -1,4 +1,4 @@
-"""Wallet top-ups from a simulated bank card: funding clearing → customer wallet."""
+"""Wallet top-ups and withdrawals through a simulated bank card: funding clearing ↔ wallet."""
 
 from __future__ import annotations
 
@@ -23,10 +23,8 @@ from payments.models import Account, JournalEntry
 
 CARD_BRANDS = ("unionpay", "visa", "mastercard", "amex", "jcb")
 LAST4 = re.compile(r"^[0-9]{4}$")
-
-
-def top_up_reference(*, customer_id: int, idempotency_key: str) -> str:
-    return f"top_up:{customer_id}:{idempotency_key}"
+# A withdrawal is bounded by the balance; this only keeps amounts inside a BIGINT.
+MAX_WITHDRAWAL_MINOR = 10**15
 
 
 def validate_amount(amount_minor: int, *, maximum_minor: int) -> None:
@@ -46,6 +44,52 @@ def validate_currency(currency: str) -> str:
         raise CurrencyUnsupported(_("This currency is not supported."), currency=currency) from exc
 
 
+def _card_movement(
+    *,
+    kind: str,
+    customer_id: int,
+    amount_minor: int,
+    currency: str,
+    card_brand: str,
+    card_last4: str,
+    idempotency_key: str,
+) -> JournalEntry:
+    """Post one card movement of the wallet (+ top-up, − withdrawal), once per (customer, key)."""
+    currency = validate_currency(currency)
+    brand = card_brand.strip().lower()
+    if brand not in CARD_BRANDS or not LAST4.match(card_last4 or ""):
+        raise CardInvalid(_("Card brand or last four digits are not valid."))
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise AmountInvalid(_("An idempotency key of 1–64 characters is required."))
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise CustomerUnknown(_("No such customer."))
+    reference = f"{kind}:{customer_id}:{idempotency_key}"
+    wallet_delta = amount_minor if kind == JournalEntry.Kind.TOP_UP else -amount_minor
+    existing = ledger.entry_by_reference(reference)
+    if existing is None:
+        wallet = ledger.wallet_account(customer_id=customer_id, currency=currency)
+        clearing = ledger.platform_account(kind=Account.Kind.FUNDING_CLEARING, currency=currency)
+        try:
+            with transaction.atomic():
+                return ledger.post(
+                    kind=kind,
+                    currency=currency,
+                    reference=reference,
+                    memo=f"{brand} ···· {card_last4}",
+                    lines=[(clearing, -wallet_delta), (wallet, wallet_delta)],
+                )
+        except IntegrityError:
+            existing = ledger.entry_by_reference(reference)  # a concurrent twin won
+            if existing is None:
+                raise
+    moved = existing.postings.filter(account__kind=Account.Kind.CUSTOMER_WALLET).first()
+    if existing.currency != currency or moved is None or moved.amount_minor != wallet_delta:
+        raise IdempotencyKeyReused(
+            _("This key was already used for another amount."), idempotency_key=idempotency_key
+        )
+    return existing
+
+
 @transaction.atomic(durable=True)
 def wallet_top_up(
     *,
@@ -63,34 +107,39 @@ def wallet_top_up(
     amount or currency).
     """
     validate_amount(amount_minor, maximum_minor=settings.FACEPAY_MAX_TOP_UP_MINOR)
-    currency = validate_currency(currency)
-    brand = card_brand.strip().lower()
-    if brand not in CARD_BRANDS or not LAST4.match(card_last4 or ""):
-        raise CardInvalid(_("Card brand or last four digits are not valid."))
-    if not idempotency_key or len(idempotency_key) > 64:
-        raise AmountInvalid(_("An idempotency key of 1–64 characters is required."))
-    if not Customer.objects.filter(pk=customer_id).exists():
-        raise CustomerUnknown(_("No such customer."))
-    reference = top_up_reference(customer_id=customer_id, idempotency_key=idempotency_key)
-    existing = ledger.entry_by_reference(reference)
-    if existing is None:
-        wallet = ledger.wallet_account(customer_id=customer_id, currency=currency)
-        clearing = ledger.platform_account(kind=Account.Kind.FUNDING_CLEARING, currency=currency)
-        try:
-            return ledger.post(
-                kind=JournalEntry.Kind.TOP_UP,
-                currency=currency,
-                reference=reference,
-                memo=f"{brand} ···· {card_last4}",
-                lines=[(clearing, -amount_minor), (wallet, amount_minor)],
-            )
-        except IntegrityError:
-            existing = ledger.entry_by_reference(reference)  # a concurrent twin won
-            if existing is None:
-                raise
-    credited = existing.postings.filter(account__kind=Account.Kind.CUSTOMER_WALLET).first()
-    if existing.currency != currency or credited is None or credited.amount_minor != amount_minor:
-        raise IdempotencyKeyReused(
-            _("This key was already used for another top-up."), idempotency_key=idempotency_key
-        )
-    return existing
+    return _card_movement(
+        kind=JournalEntry.Kind.TOP_UP,
+        customer_id=customer_id,
+        amount_minor=amount_minor,
+        currency=currency,
+        card_brand=card_brand,
+        card_last4=card_last4,
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic(durable=True)
+def wallet_withdraw(
+    *,
+    customer_id: int,
+    amount_minor: int,
+    currency: str,
+    card_brand: str,
+    card_last4: str,
+    idempotency_key: str,
+) -> JournalEntry:
+    """Pay wallet money back to a (simulated) bank card; idempotent per (customer, key).
+
+    The wallet row lock in the ledger serialises it with captures, so the balance can never go
+    below zero. Raises InsufficientBalance (nothing moves), and the top-up's refusals.
+    """
+    validate_amount(amount_minor, maximum_minor=MAX_WITHDRAWAL_MINOR)
+    return _card_movement(
+        kind=JournalEntry.Kind.WITHDRAWAL,
+        customer_id=customer_id,
+        amount_minor=amount_minor,
+        currency=currency,
+        card_brand=card_brand,
+        card_last4=card_last4,
+        idempotency_key=idempotency_key,
+    )

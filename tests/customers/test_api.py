@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from customers import errors as customer_errors
 from customers import services
 from customers.models import (
     ConsentDocument,
@@ -178,6 +179,23 @@ def test_wallet_api_top_up_balance_and_statement():
     assert wallet["statement"][0]["kind"] == "top_up"
     assert wallet["statement"][0]["memo"] == "visa ···· 1111"
     assert "4111 1111" not in json.dumps(wallet)
+    withdrawal = {"card_brand": "visa", "card_number": "4111 1111 1111 1111"}
+    response = client.post(
+        reverse("customers_api:wallet_withdraw"),
+        {**withdrawal, "amount_minor": 12_346},
+        format="json",
+    )
+    assert response.json()["error"]["code"] == "insufficient_balance"
+    response = client.post(
+        reverse("customers_api:wallet_withdraw"),
+        {**withdrawal, "amount_minor": 12_345},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["balance_minor"] == 0
+    assert client.get(reverse("customers_api:wallet")).json()["statement"][0]["kind"] == (
+        "withdrawal"
+    )
 
 
 @pytest.mark.django_db
@@ -396,6 +414,33 @@ def test_enrol_page_upload_and_privacy_page_delete(photos):
     response = client.post(reverse("customers:privacy"), {"action": "delete_biometrics"})
     assert 'id="deletion-receipt"' in response.content.decode()
     assert not FaceTemplate.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.django_db
+def test_wallet_page_withdraws_everything_and_then_the_account_can_close():
+    customer = CustomerFactory()
+    top_up(customer, 8_800, "withdraw-page")
+    with pytest.raises(customer_errors.WalletNotEmpty):
+        services.customer_account_close(customer=customer)
+    page = page_for(customer)
+    shown = page.get(reverse("customers:wallet")).content.decode()
+    assert 'id="withdraw-form"' in shown
+    assert 'value="88.00"' in shown  # the whole balance is offered
+    withdrawal = {
+        "action": "withdraw",
+        "withdraw-amount": "88.01",
+        "withdraw-card_brand": "unionpay",
+        "withdraw-card_number": "6222 0000 0000 4321",
+        "withdraw-idempotency_key": "page-w1",
+    }
+    page.post(reverse("customers:wallet"), withdrawal)
+    assert payment_selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 8_800
+    page.post(reverse("customers:wallet"), {**withdrawal, "withdraw-amount": "88.00"})
+    assert payment_selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 0
+    assert "There is nothing to withdraw." in page.get(reverse("customers:wallet")).content.decode()
+    services.customer_account_close(customer=customer)
+    customer.refresh_from_db()
+    assert customer.is_closed
 
 
 @pytest.mark.django_db

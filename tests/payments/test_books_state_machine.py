@@ -51,6 +51,18 @@ class Books(RuleBasedStateMachine):
     def top_up(self, customer: int, amount: int) -> None:
         fund(self.customers[customer], amount)
 
+    @rule(customer=strategies.integers(0, 2), amount=amounts)
+    def withdraw(self, customer: int, amount: int) -> None:
+        with contextlib.suppress(FacePayError):  # above the balance: refused, nothing moves
+            services.wallet_withdraw(
+                customer_id=self.customers[customer].pk,
+                amount_minor=amount,
+                currency="CNY",
+                card_brand="visa",
+                card_last4="4242",
+                idempotency_key=uuid.uuid4().hex,
+            )
+
     @rule(terminal=strategies.integers(0, 2), customer=strategies.integers(0, 2), amount=amounts)
     def pay(self, terminal: int, customer: int, amount: int) -> None:
         attempt = self._attempt(terminal, customer, amount)

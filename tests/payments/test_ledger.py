@@ -58,6 +58,50 @@ def test_wallet_top_up_refuses_reused_key_with_other_amount() -> None:
     assert JournalEntry.objects.count() == 1
 
 
+def withdraw(customer_id: int, amount_minor: int, key: str = "w1") -> JournalEntry:
+    return services.wallet_withdraw(
+        customer_id=customer_id,
+        amount_minor=amount_minor,
+        currency="CNY",
+        card_brand="visa",
+        card_last4="4242",
+        idempotency_key=key,
+    )
+
+
+def test_wallet_withdraw_moves_wallet_back_to_funding_clearing_once_per_key() -> None:
+    customer = CustomerFactory()
+    top_up(customer.pk, 5000)
+    entry = withdraw(customer.pk, 3000)
+    assert withdraw(customer.pk, 3000).pk == entry.pk  # a replay
+    assert entry.kind == JournalEntry.Kind.WITHDRAWAL
+    assert entry.memo == "visa ···· 4242"
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 2000
+    clearing = Account.objects.get(kind=Account.Kind.FUNDING_CLEARING, currency="CNY")
+    assert clearing.balance_minor == -2000
+    statement = selectors.wallet_statement(customer_id=customer.pk)
+    assert [(line.kind, line.amount_minor) for line in statement] == [
+        ("withdrawal", -3000),
+        ("top_up", 5000),
+    ]
+    with pytest.raises(IdempotencyKeyReused):
+        withdraw(customer.pk, 1000)
+    assert ledger.verify_books().is_consistent
+
+
+def test_wallet_withdraw_above_the_balance_moves_nothing() -> None:
+    customer = CustomerFactory()
+    top_up(customer.pk, 5000)
+    with pytest.raises(InsufficientBalance) as refused:
+        withdraw(customer.pk, 5001)
+    assert refused.value.code == "insufficient_balance"
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 5000
+    assert JournalEntry.objects.filter(kind=JournalEntry.Kind.WITHDRAWAL).count() == 0
+    assert withdraw(customer.pk, 5000, key="w2").kind == JournalEntry.Kind.WITHDRAWAL  # all of it
+    assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 0
+    assert ledger.verify_books().is_consistent
+
+
 @pytest.mark.parametrize(
     ("amount", "brand", "last4", "error"),
     [
