@@ -235,12 +235,13 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         customer_id=customer.pk, currency=customer.currency
     )
     action = request.POST.get("action", "top_up")
+    posted = request.POST if request.method == "POST" else None  # a GET renders unbound forms
     form = forms.CardMovementForm(
-        request.POST if action == "top_up" else None,
+        posted if action == "top_up" else None,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
     withdraw_form = forms.CardMovementForm(
-        request.POST if action == "withdraw" else None,
+        posted if action == "withdraw" else None,
         prefix="withdraw",
         initial={"idempotency_key": uuid.uuid4().hex, "amount": _yuan(balance_minor)},
     )

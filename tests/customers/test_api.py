@@ -4,6 +4,7 @@ another's data."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -426,6 +427,8 @@ def test_wallet_page_withdraws_everything_and_then_the_account_can_close():
     shown = page.get(reverse("customers:wallet")).content.decode()
     assert 'id="withdraw-form"' in shown
     assert 'value="88.00"' in shown  # the whole balance is offered
+    keys = re.findall(r'name="(?:withdraw-)?idempotency_key" value="([0-9a-f]{32})"', shown)
+    assert len(set(keys)) == 2  # each form carries its own fresh key
     withdrawal = {
         "action": "withdraw",
         "withdraw-amount": "88.01",

@@ -96,7 +96,8 @@ def test_sign_up_consent_and_enrol_with_the_browser_camera(
     assert page.get_attribute("#enrol-status", "data-state") == "enrolled"
     screenshot(page, "customers-6-enrolled-after-reload")
 
-    # The rest of the portal in the same session: top up, a payment code, delete biometrics.
+    # The rest of the portal in the same session: top up, withdraw, a payment code, delete
+    # biometrics.
     page.goto(f"{stack.base_url}/customers/wallet/")
     page.fill("#id_amount", "120.50")
     page.select_option("#id_card_brand", "unionpay")
@@ -105,6 +106,12 @@ def test_sign_up_consent_and_enrol_with_the_browser_camera(
     page.wait_for_selector("text=¥120.50")
     assert "4321" in page.inner_text("main")
     assert "6222 0210" not in page.content()
+    assert page.input_value("#id_withdraw-amount") == "120.50"  # the whole balance is offered
+    page.fill("#id_withdraw-amount", "20.50")
+    page.select_option("#id_withdraw-card_brand", "unionpay")
+    page.fill("#id_withdraw-card_number", "6222 0210 0000 4321")
+    page.click("#withdraw-form button[type=submit]")
+    page.wait_for_selector("#wallet-balance:text('¥100.00')")
     screenshot(page, "customers-7-wallet")
 
     page.goto(f"{stack.base_url}/customers/controls/")
