@@ -14,7 +14,7 @@ from facepay.face import errors
 from facepay.face.config import FaceConfig, get_config
 from facepay.face.config import translate as _
 from facepay.face.detector import Detection, InsightfaceDetector, UltraLightDetector
-from facepay.face.embedder import ArcFaceEmbedder, align
+from facepay.face.embedder import ArcFaceEmbedder, FusedEmbedder, PlainOnnxEmbedder, align
 from facepay.face.geometry import Box, head_pose_degrees, head_pose_degrees_5
 from facepay.face.intake import IntakeImage
 from facepay.face.landmarks import Landmarker68, five_points
@@ -104,17 +104,31 @@ class FaceEngine:
             self.landmarker = Landmarker68(
                 make_session(manifest.path_of("landmarker", config), threads=threads)
             )
-        embedder_path = manifest.path_of("embedder", config)
-        self.embedder = ArcFaceEmbedder(
-            make_session(embedder_path, threads=threads),
-            model_path=embedder_path,
-            use_flip=use_flip,
+        self.embedder: ArcFaceEmbedder | PlainOnnxEmbedder | FusedEmbedder = self._embedder(
+            "embedder", config=config, use_flip=use_flip
         )
+        if "embedder_secondary" in manifest.files:
+            fusion = manifest.files["embedder_secondary"].input
+            self.embedder = FusedEmbedder(
+                self.embedder,
+                self._embedder("embedder_secondary", config=config, use_flip=use_flip),
+                weights=(float(fusion["fusion_weights"][0]), float(fusion["fusion_weights"][1])),
+            )
         self.liveness = (
             PassiveLiveness(make_session(manifest.path_of("liveness", config), threads=threads))
             if "liveness" in manifest.files
             else None
         )
+
+    def _embedder(
+        self, role: str, *, config: FaceConfig, use_flip: bool
+    ) -> ArcFaceEmbedder | PlainOnnxEmbedder:
+        path = self.manifest.path_of(role, config)
+        spec = self.manifest.files[role].input
+        session = make_session(path, threads=config.threads_per_session)
+        if "mean" in spec:  # the pack states its own pre-processing (e.g. SFace: raw 0-255 RGB)
+            return PlainOnnxEmbedder(session, spec=spec, use_flip=use_flip)
+        return ArcFaceEmbedder(session, model_path=path, use_flip=use_flip)
 
     def locate(
         self, frame_bgr: np.ndarray, detection: Detection

