@@ -117,3 +117,7 @@ class WalletNotEmpty(FacePayError):
 
 class FacePayDisabled(FacePayError):
     code, http_status = "face_pay_disabled", 409
+
+
+class FacePayPaused(FacePayError):
+    code, http_status = "face_pay_paused", 409

@@ -35,6 +35,9 @@ class Customer(models.Model):
     confirm_free_up_to_minor = models.BigIntegerField(default=0)
     is_face_pay_enabled = models.BooleanField(default=True)  # the customer's own freeze switch
     is_lookalike_flagged = models.BooleanField(default=False)  # too close to another template
+    # Too many wrong phone digits at terminals: face pay waits until the customer signs in and
+    # resumes it (the customer's own switch above is untouched).
+    face_pay_paused_at = models.DateTimeField(null=True, blank=True)
 
     # Per-customer data key, wrapped by the KEK named in data_key_id; empty = none / destroyed.
     data_key_id = models.CharField(max_length=64, blank=True)

@@ -35,7 +35,8 @@ class PaymentProfile:
     masked_name: str  # "李**", "Li W**": safe to show on a shop's screen
     phone_last4: str  # the step-up factor ("" when no phone)
     can_pay_by_face: bool
-    refusal_code: str | None  # face_pay_disabled, consent_missing, not_enrolled, account_closed
+    # face_pay_disabled, face_pay_paused, consent_missing, not_enrolled, account_closed
+    refusal_code: str | None
     per_payment_limit_minor: int
     daily_limit_minor: int
     step_up_above_minor: int
@@ -163,6 +164,8 @@ def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
         refusal = errors.AccountClosed.code
     elif not customer.is_face_pay_enabled:
         refusal = errors.FacePayDisabled.code
+    elif customer.face_pay_paused_at is not None:
+        refusal = errors.FacePayPaused.code
     elif not consent_is_complete(customer=customer):
         refusal = errors.ConsentMissing.code
     elif not FaceTemplate.objects.filter(customer=customer).exists():

@@ -259,6 +259,12 @@ FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120
 FACEPAY_STEP_UP_MAX_TRIES = env.int("FACEPAY_STEP_UP_MAX_TRIES", default=3)
 FACEPAY_STEP_UP_MARGIN = env.float("FACEPAY_STEP_UP_MARGIN", default=0.15)
 FACEPAY_STEP_UP_GALLERY_SIZE = env.int("FACEPAY_STEP_UP_GALLERY_SIZE", default=50_000)
+# Lockouts across attempts and terminals (issue 13): wrong phone digits per customer in 24 h
+# pause their face pay; wrong digits, PINs and codes per terminal in an hour pause the terminal.
+FACEPAY_WRONG_DIGITS_PER_CUSTOMER_DAY = env.int("FACEPAY_WRONG_DIGITS_PER_CUSTOMER_DAY", default=5)
+FACEPAY_WRONG_ENTRIES_PER_TERMINAL_HOUR = env.int(
+    "FACEPAY_WRONG_ENTRIES_PER_TERMINAL_HOUR", default=10
+)
 FACEPAY_SETTLEMENT_CUTOFF_HOUR = env.int("FACEPAY_SETTLEMENT_CUTOFF_HOUR", default=0)
 # Customers: text-message sender class (console/outbox in development), look-alike threshold
 # (cosine; empty = the face pack's calibrated match threshold).

@@ -135,6 +135,9 @@ class Terminal(models.Model):
     secret_sealed = models.TextField(blank=True)
     secret_issued_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Too many wrong phone digits, PINs or payment codes keyed here within an hour: no payment
+    # is taken until the owner or an operator resumes it.
+    paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 

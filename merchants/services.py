@@ -147,6 +147,51 @@ def terminal_revoke(*, actor: User, terminal: Terminal) -> Terminal:
     return terminal
 
 
+@transaction.atomic
+def terminal_pause(*, terminal_id: int, wrong_entries: int) -> bool:
+    """Pause a terminal at which too many wrong digits, PINs or codes were keyed, and alert the
+    merchant's owner and every operator. Returns False when it was paused already."""
+    terminal = (
+        Terminal.objects.select_for_update()
+        .select_related("store__merchant__owner")
+        .get(pk=terminal_id)
+    )
+    if terminal.paused_at is not None:
+        return False
+    terminal.paused_at = timezone.now()
+    terminal.save(update_fields=["paused_at"])
+    audit_event_record(
+        actor=None, action="terminal.paused", target=terminal, data={"wrong_entries": wrong_entries}
+    )
+    subject = _("Terminal paused: too many wrong entries")
+    body = _(
+        "%(terminal)s: %(count)s wrong phone digits, PINs or payment codes were keyed within an "
+        "hour, so the terminal takes no payments until it is resumed in the merchant portal."
+    ) % {"terminal": str(terminal), "count": wrong_entries}
+    operators = User.objects.filter(role=User.Role.OPERATOR, is_active=True).exclude(email="")
+    _notify(
+        to=[terminal.store.merchant.owner.email, *operators.values_list("email", flat=True)],
+        subject=subject,
+        body=body,
+    )
+    return True
+
+
+@transaction.atomic
+def terminal_resume(*, actor: User, terminal: Terminal) -> Terminal:
+    """The owner or an operator resumes a paused terminal. Raises TerminalForbidden."""
+    terminal = (
+        Terminal.objects.select_for_update().select_related("store__merchant").get(pk=terminal.pk)
+    )
+    if not _is_owner_of(actor, terminal.store.merchant):
+        raise TerminalForbidden(_("You may not manage this terminal."), terminal_id=terminal.pk)
+    if terminal.paused_at is not None:
+        terminal.paused_at = None
+        terminal.save(update_fields=["paused_at"])
+        audit_event_record(actor=actor, action="terminal.resumed", target=terminal)
+    return terminal
+
+
 # --- Sign-up and application -------------------------------------------------------------------
 
 

@@ -70,6 +70,10 @@ class StepUpWrong(PaymentError):
     code, http_status = "step_up_wrong", 403
 
 
+class TerminalPaused(PaymentError):
+    code, http_status = "terminal_paused", 423
+
+
 class StepUpNotRequired(PaymentError):
     code, http_status = "step_up_not_required", 409
 
@@ -100,6 +104,8 @@ DECLINE_AMBIGUOUS = "ambiguous_match"
 DECLINE_NO_CONSENT = "customer_no_consent"
 DECLINE_FROZEN = "customer_frozen"
 DECLINE_STEP_UP_FAILED = "step_up_failed"
+DECLINE_STEP_UP_AMBIGUOUS = "step_up_ambiguous"  # the digits fit two candidates
+DECLINE_FACE_PAY_PAUSED = "face_pay_paused"  # too many wrong digits for this customer
 DECLINE_INSUFFICIENT_BALANCE = "insufficient_balance"
 DECLINE_LIMIT = "limit_exceeded"
 DECLINE_ENGINE_UNAVAILABLE = "engine_unavailable"

@@ -171,6 +171,9 @@ class PaymentAttempt(models.Model):
     thresholds = models.JSONField(default=dict, blank=True)
     step_up_reason = models.CharField(max_length=32, blank=True)
     step_up_failures = models.PositiveSmallIntegerField(default=0)
+    # The customers in the step-up band (best first) whose phone digits may pick one of them;
+    # the customer stays empty until the digits have picked exactly one.
+    step_up_candidates = models.JSONField(default=list, blank=True)
     is_step_up_passed = models.BooleanField(default=False)
     # Captured by the recognition job under the customer's confirm-free amount, without a tap.
     is_confirm_free = models.BooleanField(default=False)
@@ -378,3 +381,38 @@ class SettlementBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant_id} {self.business_date} {self.net_minor} {self.currency}"
+
+
+class WrongEntry(models.Model):
+    """A wrong secret keyed at a terminal: phone digits (counted against the terminal and the
+    customers they were tried for), a PIN or a payment code (against the terminal only)."""
+
+    class Kind(models.TextChoices):
+        PHONE_DIGITS = "phone_digits", _("Phone digits")
+        PIN = "pin", _("Payment PIN")
+        PAYMENT_CODE = "payment_code", _("Payment code")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    terminal = models.ForeignKey(
+        "merchants.Terminal", on_delete=models.PROTECT, related_name="wrong_entries"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="wrong_entries",
+    )
+    attempt = models.ForeignKey(
+        PaymentAttempt, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["terminal", "at"], name="wrong_entry_terminal_at"),
+            models.Index(fields=["customer", "at"], name="wrong_entry_customer_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.terminal_id} for {self.customer_id}"

@@ -36,8 +36,11 @@ from customers.services.consent import (
 )
 from customers.services.controls import (
     IssuedPaymentCode,
+    customer_face_pay_pause,
+    customer_face_pay_resume,
     customer_face_pay_set,
     customer_limits_update,
+    face_payment_notify,
     payment_code_issue,
     payment_code_redeem,
     payment_pin_set,
@@ -83,6 +86,8 @@ __all__ = [
     "consent_give",
     "consent_withdraw",
     "customer_account_close",
+    "customer_face_pay_pause",
+    "customer_face_pay_resume",
     "customer_face_pay_set",
     "customer_limits_update",
     "customer_profile_update",
@@ -90,6 +95,7 @@ __all__ = [
     "face_biometrics_delete",
     "face_enrol",
     "face_frame_probe",
+    "face_payment_notify",
     "face_template_store",
     "face_templates_purge_expired",
     "face_use_record",

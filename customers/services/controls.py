@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import errors
+from customers import errors, sms
 from customers.models import (
     Customer,
     PaymentCode,
@@ -23,8 +24,6 @@ from customers.services.base import (
     PAYMENT_CODE_MAX_FAILURES,
     PAYMENT_CODE_TTL,
     PIN,
-    PIN_LOCK,
-    PIN_MAX_ATTEMPTS,
     code_digest,
     lock_customer,
     phone_normalise,
@@ -128,49 +127,73 @@ def payment_pin_set(*, customer: Customer, pin: str) -> Customer:
 def payment_pin_verify(*, phone: str, pin: str) -> int:
     """The customer id for a phone + PIN (the terminal's non-face path).
 
-    Raises PinInvalid (unknown phone or wrong PIN; wrong tries are counted), PinLocked (after 5
-    wrong tries, for 15 minutes) or PinNotSet.
+    Raises PinInvalid (unknown phone or wrong PIN) or PinNotSet. Wrong PINs are keyed at a
+    terminal, so they count against that terminal (payments pauses it after too many), never
+    against the customer: no terminal can lock a customer out of paying.
     """
     try:
         phone = phone_normalise(phone)
     except errors.PhoneInvalid as exc:
         raise errors.PinInvalid(_("Phone number or PIN is not right.")) from exc
-    with transaction.atomic():
-        customer = (
-            Customer.objects.select_for_update()
-            .filter(user__phone=phone, closed_at__isnull=True)
-            .first()
-        )
-        if customer is None:
-            raise errors.PinInvalid(_("Phone number or PIN is not right."))
-        now = timezone.now()
-        if customer.pin_locked_until is not None and customer.pin_locked_until > now:
-            raise errors.PinLocked(
-                _("Too many wrong PINs: try again later."),
-                locked_until=customer.pin_locked_until.isoformat(),
-            )
-        if not customer.payment_pin_hash:
-            raise errors.PinNotSet(_("This customer has not set a payment PIN."))
-        if check_password(pin or "", customer.payment_pin_hash):
-            if customer.pin_failed_attempts or customer.pin_locked_until:
-                customer.pin_failed_attempts, customer.pin_locked_until = 0, None
-                customer.save(update_fields=["pin_failed_attempts", "pin_locked_until"])
-            return customer.pk
-        customer.pin_failed_attempts += 1
-        fields = ["pin_failed_attempts"]
-        is_locked = customer.pin_failed_attempts >= PIN_MAX_ATTEMPTS
-        if is_locked:
-            customer.pin_locked_until = now + PIN_LOCK
-            customer.pin_failed_attempts = 0
-            fields.append("pin_locked_until")
-        customer.save(update_fields=fields)
-        audit_event_record(
-            actor=None, action="customer.pin_failed", target=customer, data={"locked": is_locked}
-        )
-        attempts_left = PIN_MAX_ATTEMPTS - customer.pin_failed_attempts
-    if is_locked:
-        raise errors.PinLocked(_("Too many wrong PINs: try again in 15 minutes."))
-    raise errors.PinInvalid(_("Phone number or PIN is not right."), attempts_left=attempts_left)
+    customer = Customer.objects.filter(user__phone=phone, closed_at__isnull=True).first()
+    if customer is None:
+        raise errors.PinInvalid(_("Phone number or PIN is not right."))
+    if not customer.payment_pin_hash:
+        raise errors.PinNotSet(_("This customer has not set a payment PIN."))
+    if check_password(pin or "", customer.payment_pin_hash):
+        return customer.pk
+    audit_event_record(actor=None, action="customer.pin_failed", target=customer, data={})
+    raise errors.PinInvalid(_("Phone number or PIN is not right."))
+
+
+@transaction.atomic
+def customer_face_pay_pause(*, customer_id: int, wrong_entries: int) -> bool:
+    """Pause face pay after too many wrong phone digits (any terminal, any attempt) and tell the
+    customer by SMS. Returns False when it was paused already. The customer resumes it in the
+    portal after signing in (customer_face_pay_resume)."""
+    customer = lock_customer(Customer.objects.get(pk=customer_id))
+    if customer.face_pay_paused_at is not None:
+        return False
+    customer.face_pay_paused_at = timezone.now()
+    customer.save(update_fields=["face_pay_paused_at"])
+    audit_event_record(
+        actor=None,
+        action="customer.face_pay_paused",
+        target=customer,
+        data={"wrong_phone_digits": wrong_entries},
+    )
+    phone = customer.user.phone
+    if phone:
+        message = _(
+            "FacePay Street: someone keyed wrong phone digits %(count)s times for your face "
+            "at shop counters, so face pay is paused. Sign in to the portal to resume it."
+        ) % {"count": wrong_entries}
+        transaction.on_commit(partial(sms.get_sender().send, phone=phone, message=message))
+    return True
+
+
+@transaction.atomic
+def customer_face_pay_resume(*, customer: Customer) -> Customer:
+    """The signed-in customer resumes face pay after a pause for wrong phone digits."""
+    customer = lock_customer(customer)
+    require_open(customer)
+    if customer.face_pay_paused_at is not None:
+        customer.face_pay_paused_at = None
+        customer.save(update_fields=["face_pay_paused_at"])
+        audit_event_record(actor=customer.user, action="customer.face_pay_resumed", target=customer)
+    return customer
+
+
+def face_payment_notify(*, customer_id: int, store_name: str, amount_text: str) -> None:
+    """SMS for every face payment: where and how much, and where to say "this was not me"."""
+    phone = Customer.objects.filter(pk=customer_id).values_list("user__phone", flat=True).first()
+    if not phone:
+        return
+    message = _(
+        "FacePay Street: you paid %(amount)s by face at %(store)s. Not you? Open your wallet "
+        "in the portal and tap: this was not me."
+    ) % {"amount": amount_text, "store": store_name}
+    transaction.on_commit(partial(sms.get_sender().send, phone=phone, message=message))
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,53 @@ def decide(matches: list[Match], *, threshold: float, margin: float) -> Decision
         threshold=threshold,
         required_margin=margin,
     )
+
+
+class Band(StrEnum):
+    ACCEPT = "accept"  # sure: the top-1, no digits
+    STEP_UP = "step_up"  # unsure: the phone digits pick one of the candidates
+    DECLINE = "decline"  # below the band: the payment code is offered
+
+
+@dataclass(frozen=True)
+class BandDecision:
+    band: Band
+    key: int | None  # the accepted key (ACCEPT only)
+    candidates: tuple[int, ...]  # keys in the step-up band, best first (STEP_UP only)
+    similarity: float | None
+    margin: float | None
+    reason: str  # why digits are asked: "score", "margin", "gallery_size"; "" otherwise
+
+
+def decide_bands(
+    matches: list[Match],
+    *,
+    accept_threshold: float,
+    accept_margin: float,
+    step_up_threshold: float,
+    top_k: int,
+    gallery_size: int,
+    gallery_limit: int | None,
+) -> BandDecision:
+    """Three bands. Accept only when the top-1 is high, clearly ahead of the runner-up and the
+    gallery is below its limit; otherwise, when the top-1 reaches the step-up band, ask for the
+    digits among the top-k in the band; below it, decline (never "the nearest person")."""
+    if not matches or matches[0].similarity < step_up_threshold:
+        similarity = matches[0].similarity if matches else None
+        return BandDecision(Band.DECLINE, None, (), similarity, None, "")
+    best = matches[0]
+    runner_up = matches[1].similarity if len(matches) > 1 else -1.0
+    gap = best.similarity - runner_up
+    reason = ""
+    if best.similarity < accept_threshold:
+        reason = "score"
+    elif gap < accept_margin:
+        reason = "margin"
+    elif gallery_limit is not None and gallery_size >= gallery_limit:
+        reason = "gallery_size"
+    if not reason:
+        return BandDecision(Band.ACCEPT, best.key, (), best.similarity, gap, "")
+    candidates = tuple(
+        match.key for match in matches[: max(top_k, 1)] if match.similarity >= step_up_threshold
+    )
+    return BandDecision(Band.STEP_UP, None, candidates, best.similarity, gap, reason)

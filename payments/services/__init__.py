@@ -3,7 +3,11 @@ decision and step-up, capture, expiry), refunds and disputes, settlement."""
 
 from payments.services.capture import payment_attempt_cancel, payment_attempt_confirm
 from payments.services.creation import payment_attempt_create, payment_attempt_create_with_code
-from payments.services.decision import payment_attempt_decide, payment_attempt_step_up
+from payments.services.decision import (
+    payment_attempt_ask_digits,
+    payment_attempt_decide,
+    payment_attempt_step_up,
+)
 from payments.services.expiry import payment_attempts_expire
 from payments.services.recognition import (
     payment_attempt_identify,
@@ -17,6 +21,7 @@ from payments.services.wallets import wallet_top_up, wallet_withdraw
 __all__ = [
     "dispute_decide",
     "dispute_open",
+    "payment_attempt_ask_digits",
     "payment_attempt_cancel",
     "payment_attempt_confirm",
     "payment_attempt_create",

@@ -17,7 +17,8 @@ from facepay.celery import app as celery_app
 from facepay.face import errors as face_errors
 from merchants.models import Terminal
 from payments import broadcasts, errors
-from payments.models import AttemptFrame, PaymentAttempt
+from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
+from payments.services.lockouts import terminal_require_active, wrong_entry_record
 from payments.services.transitions import Status, stamp
 from payments.services.wallets import validate_amount, validate_currency
 
@@ -61,6 +62,7 @@ def payment_attempt_create(
     validate_amount(amount_minor, maximum_minor=settings.FACEPAY_MAX_PAYMENT_MINOR)
     currency = validate_currency(currency)
     _check_frames(frames, depth)
+    terminal_require_active(terminal)
     now = timezone.now()
     attempt, created = PaymentAttempt.objects.get_or_create(
         terminal=terminal,
@@ -122,12 +124,21 @@ def payment_attempt_create_with_code(
                 _("This key was already used for another amount."), idempotency_key=idempotency_key
             )
         return existing
-    if payment_code:
-        customer_id = customer_services.payment_code_redeem(
-            code=payment_code, terminal_id=terminal.pk
+    terminal_require_active(terminal)
+    try:
+        if payment_code:
+            customer_id = customer_services.payment_code_redeem(
+                code=payment_code, terminal_id=terminal.pk
+            )
+        else:
+            customer_id = customer_services.payment_pin_verify(phone=phone, pin=pin)
+    except (customer_errors.PaymentCodeInvalid, customer_errors.PinInvalid):
+        # Counted against this terminal, never against the customer (issue 13).
+        wrong_entry_record(
+            kind=WrongEntry.Kind.PAYMENT_CODE if payment_code else WrongEntry.Kind.PIN,
+            terminal_id=terminal.pk,
         )
-    else:
-        customer_id = customer_services.payment_pin_verify(phone=phone, pin=pin)
+        raise
     return _create_identified(
         terminal=terminal,
         amount_minor=amount_minor,

@@ -15,12 +15,14 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from merchants.models import Terminal
 from payments import broadcasts, errors
-from payments.models import AttemptFrame, PaymentAttempt
+from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
+from payments.services.lockouts import terminal_require_active, wrong_entry_record
 from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
 
 PROFILE_REFUSALS = {
     "account_closed": errors.DECLINE_FROZEN,
     "face_pay_disabled": errors.DECLINE_FROZEN,
+    "face_pay_paused": errors.DECLINE_FACE_PAY_PAUSED,
     "consent_missing": errors.DECLINE_NO_CONSENT,
     "not_enrolled": errors.DECLINE_NO_CONSENT,
 }
@@ -109,38 +111,172 @@ def _step_up_reason(
     return ""
 
 
+@transaction.atomic(durable=True)
+def payment_attempt_ask_digits(
+    *, attempt_id: int, candidates: list[int], reason: str, evidence: dict[str, object]
+) -> PaymentAttempt | None:
+    """The face alone is not sure: ask for the last 4 phone digits, which pick one of the
+    candidates (the top-k in the step-up band). Candidates who cannot pay by face now (paused,
+    frozen, no consent) are left out; with none left the attempt declines."""
+    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+    if attempt.status not in (Status.CREATED, Status.RECOGNISING):
+        return attempt
+    if attempt.recognising_at is None:
+        attempt.recognising_at = timezone.now()
+    for name in ("similarity", "margin", "liveness_score", "model_version", "thresholds"):
+        if name in evidence and evidence[name] is not None:
+            setattr(attempt, name, evidence[name])
+    attempt.save(
+        update_fields=[
+            "recognising_at",
+            "similarity",
+            "margin",
+            "liveness_score",
+            "model_version",
+            "thresholds",
+        ]
+    )
+    kept, refusal = [], None
+    for customer_id in candidates:
+        profile = customer_selectors.customer_payment_profile(customer_id=customer_id)
+        customer_services.face_use_record(
+            customer_id=customer_id,
+            terminal_id=attempt.terminal_id,
+            store_id=attempt.store_id,
+            attempt_id=attempt.pk,
+            outcome="step_up_candidate",
+            similarity=attempt.similarity,
+            step_up_used=True,
+        )
+        if profile.can_pay_by_face:
+            kept.append(customer_id)
+        else:
+            refusal = refusal or profile.refusal_code
+    if not kept:
+        decline(attempt, PROFILE_REFUSALS.get(refusal or "", errors.DECLINE_FROZEN))
+        return attempt
+    attempt.step_up_candidates = kept
+    attempt.step_up_reason = reason
+    attempt.save(
+        update_fields=[
+            *stamp(attempt, Status.STEP_UP_REQUIRED),
+            "step_up_candidates",
+            "step_up_reason",
+        ]
+    )
+    AttemptFrame.objects.filter(attempt=attempt).delete()
+    broadcasts.payment_attempt_changed(attempt)
+    return attempt
+
+
 def payment_attempt_step_up(
     *, terminal: Terminal, attempt_id: UUID | str, phone_last4: str
 ) -> PaymentAttempt:
-    """Check the last 4 phone digits; the 3rd wrong try declines. Raises StepUpWrong (with
-    attempts_left), StepUpNotRequired, AttemptExpired, AttemptNotFound."""
-    attempt, failure = _step_up(terminal=terminal, attempt_id=attempt_id, phone_last4=phone_last4)
+    """Check the last 4 phone digits against the step-up candidates: exactly one must match.
+
+    Two matching candidates decline (step_up_ambiguous). A wrong entry counts against the
+    attempt (the 3rd declines), against every candidate (5 in 24 h pause their face pay) and
+    against the terminal (too many in an hour pause it). Raises StepUpWrong (with
+    attempts_left), StepUpNotRequired, AttemptExpired, AttemptNotFound, TerminalPaused.
+    """
+    attempt, failure, wrong_for = _step_up(
+        terminal=terminal, attempt_id=attempt_id, phone_last4=phone_last4
+    )
+    if wrong_for is not None:
+        paused = wrong_entry_record(
+            kind=WrongEntry.Kind.PHONE_DIGITS,
+            terminal_id=terminal.pk,
+            attempt_id=attempt.pk,
+            customer_ids=wrong_for,
+        )
+        if paused:
+            attempt = _drop_paused(attempt_id=attempt.pk, paused=paused)
+            if failure is not None and attempt.status == Status.DECLINED:
+                failure.extra = {**failure.extra, "attempts_left": 0, "status": attempt.status}
     if failure is not None:
         raise failure
     return attempt
 
 
 @transaction.atomic(durable=True)
+def _drop_paused(*, attempt_id: int, paused: set[int]) -> PaymentAttempt:
+    """Paused customers leave the candidates at once; with none left the attempt declines."""
+    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+    if attempt.status != Status.STEP_UP_REQUIRED:
+        return attempt
+    left = [c for c in _candidates(attempt) if c not in paused]
+    if not left:
+        decline(attempt, errors.DECLINE_FACE_PAY_PAUSED)
+    elif attempt.step_up_candidates:
+        attempt.step_up_candidates = left
+        attempt.save(update_fields=["step_up_candidates"])
+    return attempt
+
+
+def _candidates(attempt: PaymentAttempt) -> list[int]:
+    if attempt.step_up_candidates:
+        return [int(customer_id) for customer_id in attempt.step_up_candidates]
+    return [attempt.customer_id] if attempt.customer_id is not None else []
+
+
+@transaction.atomic(durable=True)
 def _step_up(
     *, terminal: Terminal, attempt_id: UUID | str, phone_last4: str
-) -> tuple[PaymentAttempt, errors.PaymentError | None]:
+) -> tuple[PaymentAttempt, errors.PaymentError | None, tuple[int, ...] | None]:
+    """(attempt, the error to raise, the candidates a wrong entry counts against)."""
     attempt = locked(terminal=terminal, public_id=attempt_id)
     if attempt.status != Status.STEP_UP_REQUIRED:
-        return attempt, errors.StepUpNotRequired(
-            _("This payment is not waiting for phone digits."), status=attempt.status
+        return (
+            attempt,
+            errors.StepUpNotRequired(
+                _("This payment is not waiting for phone digits."), status=attempt.status
+            ),
+            None,
         )
     if expire_if_due(attempt):
-        return attempt, errors.AttemptExpired(_("This payment has expired."))
-    assert attempt.customer_id is not None  # noqa: S101 - step-up follows a match
-    profile = customer_selectors.customer_payment_profile(customer_id=attempt.customer_id)
-    expected = profile.phone_last4
-    if expected and hmac.compare_digest(expected.encode(), (phone_last4 or "").strip().encode()):
-        attempt.is_step_up_passed = True
-        attempt.save(
-            update_fields=[*stamp(attempt, Status.AWAITING_CONFIRMATION), "is_step_up_passed"]
+        return attempt, errors.AttemptExpired(_("This payment has expired.")), None
+    try:
+        terminal_require_active(terminal)
+    except errors.TerminalPaused as exc:
+        decline(attempt, errors.DECLINE_STEP_UP_FAILED)
+        return attempt, exc, None
+    profiles = {
+        customer_id: customer_selectors.customer_payment_profile(customer_id=customer_id)
+        for customer_id in _candidates(attempt)
+    }
+    # A customer paused since the digits were asked is no longer a candidate.
+    active = {key: profile for key, profile in profiles.items() if profile.can_pay_by_face}
+    if not active:
+        refusal = next((p.refusal_code for p in profiles.values() if p.refusal_code), "")
+        decline(attempt, PROFILE_REFUSALS.get(refusal or "", errors.DECLINE_FROZEN))
+        return (
+            attempt,
+            errors.StepUpWrong(
+                _("Face pay is paused for this person: use the payment code."),
+                attempts_left=0,
+                status=attempt.status,
+            ),
+            None,
         )
-        broadcasts.payment_attempt_changed(attempt)
-        return attempt, None
+    entered = (phone_last4 or "").strip().encode()
+    matching = [
+        key
+        for key, profile in active.items()
+        if profile.phone_last4 and hmac.compare_digest(profile.phone_last4.encode(), entered)
+    ]
+    if len(matching) > 1:
+        decline(attempt, errors.DECLINE_STEP_UP_AMBIGUOUS)
+        return (
+            attempt,
+            errors.StepUpWrong(
+                _("These digits do not pick one person: use the payment code."),
+                attempts_left=0,
+                status=attempt.status,
+            ),
+            None,
+        )
+    if len(matching) == 1:
+        return _step_up_passed(attempt, profile=active[matching[0]]), None, None
     attempt.step_up_failures += 1
     attempt.save(update_fields=["step_up_failures"])
     left = settings.FACEPAY_STEP_UP_MAX_TRIES - attempt.step_up_failures
@@ -148,6 +284,36 @@ def _step_up(
         decline(attempt, errors.DECLINE_STEP_UP_FAILED)
     else:
         broadcasts.payment_attempt_changed(attempt)
-    return attempt, errors.StepUpWrong(
-        _("Those are not the right digits."), attempts_left=max(left, 0), status=attempt.status
+    return (
+        attempt,
+        errors.StepUpWrong(
+            _("Those are not the right digits."), attempts_left=max(left, 0), status=attempt.status
+        ),
+        tuple(active),
     )
+
+
+def _step_up_passed(
+    attempt: PaymentAttempt, *, profile: customer_selectors.PaymentProfile
+) -> PaymentAttempt:
+    """The digits picked one candidate: the profile's limits apply, then the customer taps."""
+    if attempt.customer_id is None:
+        attempt.customer_id = profile.customer_id
+        attempt.customer_masked_name = profile.masked_name
+        attempt.save(update_fields=["customer", "customer_masked_name"])
+        customer_services.face_use_record(
+            customer_id=profile.customer_id,
+            terminal_id=attempt.terminal_id,
+            store_id=attempt.store_id,
+            attempt_id=attempt.pk,
+            outcome="match",
+            similarity=attempt.similarity,
+            step_up_used=True,
+        )
+    if attempt.amount_minor > profile.per_payment_limit_minor:
+        decline(attempt, errors.DECLINE_LIMIT)
+        return attempt
+    attempt.is_step_up_passed = True
+    attempt.save(update_fields=[*stamp(attempt, Status.AWAITING_CONFIRMATION), "is_step_up_passed"])
+    broadcasts.payment_attempt_changed(attempt)
+    return attempt

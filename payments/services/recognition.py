@@ -16,13 +16,13 @@ from customers import selectors as customer_selectors
 from facepay.face import errors as face_errors
 from facepay.face import intake
 from facepay.face.config import get_config
-from facepay.face.decision import Outcome, decide
+from facepay.face.decision import Band, decide_bands
 from facepay.face.engine import get_engine
 from facepay.face.gallery import Match
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt
 from payments.services.capture import capture_if_confirm_free
-from payments.services.decision import payment_attempt_decide
+from payments.services.decision import payment_attempt_ask_digits, payment_attempt_decide
 from payments.services.transitions import Status, stamp
 
 
@@ -131,21 +131,33 @@ def _recognise(*, attempt_id: int) -> PaymentAttempt | None:
 
 
 def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt | None:
-    """1:N search of a probe in the gallery and the open-set decision, applied to the attempt.
+    """1:N search of a probe in the gallery and the three-band decision, applied to the attempt.
 
-    Idempotent like payment_attempt_decide; records similarity, margin, liveness, model version
-    and every threshold used.
+    Accept (no digits) only when the top-1 is high, clearly ahead and the gallery is below the
+    pack's limit; step-up when the best candidates fall in the middle band (the phone digits
+    pick one of the top-k there); decline below it. Idempotent like payment_attempt_decide;
+    records similarity, margin, liveness, model version and every threshold used.
     """
     calibration = get_engine().calibration
-    hits = customer_selectors.face_search(embedding=probe.embedding, k=2)
-    decision = decide(
+    accept_threshold, accept_margin, step_up_threshold = calibration.bands
+    top_k = max(calibration.step_up_top_k, 1)
+    hits = customer_selectors.face_search(embedding=probe.embedding, k=max(top_k, 2))
+    gallery_size = customer_gallery.size()
+    decision = decide_bands(
         [Match(key=hit.customer_id, similarity=hit.similarity) for hit in hits],
-        threshold=calibration.match_threshold,
-        margin=calibration.match_margin,
+        accept_threshold=accept_threshold,
+        accept_margin=accept_margin,
+        step_up_threshold=step_up_threshold,
+        top_k=top_k,
+        gallery_size=gallery_size,
+        gallery_limit=calibration.accept_gallery_limit,
     )
     thresholds = {
-        "match_threshold": calibration.match_threshold,
-        "match_margin": calibration.match_margin,
+        "accept_threshold": accept_threshold,
+        "accept_margin": accept_margin,
+        "step_up_threshold": step_up_threshold,
+        "step_up_top_k": top_k,
+        "accept_gallery_limit": calibration.accept_gallery_limit,
         "liveness_threshold": calibration.liveness_threshold,
         "step_up_margin": settings.FACEPAY_STEP_UP_MARGIN,
         "step_up_gallery_size": settings.FACEPAY_STEP_UP_GALLERY_SIZE,
@@ -157,19 +169,22 @@ def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt
         "model_version": probe.model_version,
         "thresholds": thresholds,
     }
-    if decision.outcome is Outcome.NO_MATCH:
+    if decision.band is Band.DECLINE:
         return payment_attempt_decide(
             attempt_id=attempt_id, decline_code=errors.DECLINE_NO_MATCH, evidence=evidence
         )
-    if decision.outcome is Outcome.AMBIGUOUS:
-        return payment_attempt_decide(
-            attempt_id=attempt_id, decline_code=errors.DECLINE_AMBIGUOUS, evidence=evidence
+    if decision.band is Band.STEP_UP:
+        return payment_attempt_ask_digits(
+            attempt_id=attempt_id,
+            candidates=list(decision.candidates),
+            reason=decision.reason,
+            evidence=evidence,
         )
-    assert decision.key is not None  # noqa: S101 - a match names its key
+    assert decision.key is not None  # noqa: S101 - an accept names its key
     return payment_attempt_decide(
         attempt_id=attempt_id,
         decline_code=None,
         evidence=evidence,
         customer_id=decision.key,
-        gallery_size=customer_gallery.size(),
+        gallery_size=gallery_size,
     )
