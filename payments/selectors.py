@@ -187,3 +187,48 @@ def customer_id_for_user(*, user: User) -> int:
     if customer_id is None:
         raise errors.CustomerUnknown(_("No customer account for this user."))
     return customer_id
+
+
+@dataclass(frozen=True)
+class FacePaymentNotice:
+    """One face payment, as the customer's portal announces it."""
+
+    payment_id: UUID
+    captured_at: datetime
+    amount_minor: int
+    currency: str
+    merchant_name: str
+    store_name: str
+    step_up_reason: str  # why the phone digits were asked ("" when they were not)
+    is_disputed: bool
+
+
+def face_payment_notices(*, customer_id: int, limit: int = 20) -> list[FacePaymentNotice]:
+    """The customer's face payments, newest first, with whether each is disputed already."""
+    attempts = (
+        PaymentAttempt.objects.filter(
+            customer_id=customer_id,
+            method=PaymentAttempt.Method.FACE,
+            status=PaymentAttempt.Status.CAPTURED,
+        )
+        .select_related("merchant", "store")
+        .order_by("-captured_at", "-id")[:limit]
+    )
+    disputed = set(
+        Dispute.objects.filter(
+            customer_id=customer_id, attempt_id__in=[a.pk for a in attempts]
+        ).values_list("attempt_id", flat=True)
+    )
+    return [
+        FacePaymentNotice(
+            payment_id=attempt.public_id,
+            captured_at=attempt.captured_at,  # type: ignore[arg-type]
+            amount_minor=attempt.amount_minor,
+            currency=attempt.currency,
+            merchant_name=attempt.merchant.name,
+            store_name=attempt.store.name,
+            step_up_reason=attempt.step_up_reason if attempt.is_step_up_passed else "",
+            is_disputed=attempt.pk in disputed,
+        )
+        for attempt in attempts
+    ]

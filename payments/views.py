@@ -36,6 +36,11 @@ DECLINE_TEXT = {
     "customer_frozen": _("Face payment is switched off for this customer."),
     "customer_no_consent": _("This customer has not enabled face payment."),
     "step_up_failed": _("Wrong phone digits three times."),
+    "step_up_ambiguous": _("Those digits fit more than one person: please pay with a code."),
+    "face_pay_paused": _(
+        "Face pay is paused for this person after wrong phone digits: please pay with a code."
+    ),
+    "terminal_paused": _("This terminal is paused after too many wrong entries."),
     "insufficient_balance": _("Not enough money in the wallet."),
     "limit_exceeded": _("Above the customer's payment limit."),
     "no_face": _("No face was seen: look at the camera."),

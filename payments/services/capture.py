@@ -80,6 +80,15 @@ def _capture(
         ).aggregate(total=Sum("amount_minor"))["total"]
         or 0
     )
+    if attempt.method == PaymentAttempt.Method.FACE and not profile.can_pay_by_face:
+        # Paused (wrong digits elsewhere) or frozen since the match: the face pays nothing.
+        code = errors.DECLINE_FACE_PAY_PAUSED
+        if profile.refusal_code != "face_pay_paused":
+            code = errors.DECLINE_FROZEN
+        decline(attempt, code)
+        return attempt, errors.AttemptWrongState(
+            _("Face pay is not available for this customer now."), status=attempt.status
+        )
     if (
         attempt.amount_minor > profile.per_payment_limit_minor
         or spent_today + attempt.amount_minor > profile.daily_limit_minor
@@ -131,6 +140,12 @@ def _capture(
             outcome="captured",
             similarity=attempt.similarity,
             step_up_used=attempt.is_step_up_passed,
+        )
+        # Every face payment is announced by SMS; the portal lists it with "this was not me".
+        customer_services.face_payment_notify(
+            customer_id=attempt.customer_id,
+            store_name=attempt.store.name,
+            amount_text=money.format_minor(attempt.amount_minor, currency),
         )
     broadcasts.payment_attempt_changed(attempt)
     return attempt, None

@@ -109,7 +109,8 @@ function render(attempt) {
       setStatus(text.recognising, amount);
       break;
     case "step_up_required":
-      setStatus(text.step_up_required, attempt.customer_name);
+      // The amount is shown with the question, whoever the candidates are (issue 13).
+      setStatus(text.step_up_required, amount);
       break;
     case "awaiting_confirmation":
       setStatus(
