@@ -29,8 +29,6 @@ from facepay.face.pack import load_manifest
 
 logger = logging.getLogger(__name__)
 
-DIMENSION = 512
-
 _lock = threading.RLock()
 _index: GalleryIndex | None = None
 _version: int | None = None
@@ -76,7 +74,7 @@ def _rebuild(stamp: tuple[int, datetime | None]) -> None:
         vector = _vector_of(template)
         if vector is not None:
             items.append((template.customer_id, vector))
-    index = GalleryIndex(dimension=DIMENSION)
+    index = GalleryIndex(dimension=load_manifest(get_config().pack).embedding_dimension)
     index.replace_all(items)
     _index, _version, _stamp = index, stamp[0], stamp
 

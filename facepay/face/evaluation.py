@@ -17,6 +17,7 @@ import numpy as np
 
 from facepay.face import errors, metrics
 from facepay.face.config import FaceConfig
+from facepay.face.embedder import FusedEmbedder, align, fuse
 from facepay.face.engine import FaceEngine, prominence
 from facepay.face.intake import RESEARCH_FORMATS, read_image_file
 from facepay.face.pack import PackManifest
@@ -75,7 +76,11 @@ def _embed_one(root: Path, name: str) -> tuple[bool, np.ndarray | None, float, l
     ranked = sorted(
         detections, key=lambda item: prominence(item.box, width=width, height=height), reverse=True
     )
-    face = engine.describe(frame, ranked[0])
+    fused = isinstance(engine.embedder, FusedEmbedder)
+    face = engine.describe(frame, ranked[0], with_embedding=not fused)
+    embedding = face.embedding
+    if isinstance(engine.embedder, FusedEmbedder):  # cached unweighted: weights apply on load
+        embedding = engine.embedder.parts(align(frame, np.array(face.landmarks, np.float32)))
     ratio = (
         prominence(ranked[1].box, width=width, height=height) / max(face.prominence, 1e-9)
         if len(ranked) > 1
@@ -92,7 +97,7 @@ def _embed_one(root: Path, name: str) -> tuple[bool, np.ndarray | None, float, l
         ratio,
     ]
     liveness = float("nan") if face.liveness_score is None else face.liveness_score
-    return True, face.embedding, liveness, values
+    return True, embedding, liveness, values
 
 
 def _embed_chunk(
@@ -150,12 +155,38 @@ def embed_files(
         vector = known[name][1]
         if known[name][0] and vector is not None:
             embeddings[position] = vector
+    weights = fusion_weights(manifest)
+    if weights is not None:
+        dimension = int(manifest.files["embedder"].input.get("dimension", 512))
+        embeddings = fuse(embeddings, first_dimension=dimension, weights=weights)
     return EmbeddedSet(
         files=tuple(wanted),
         has_face=np.array([known[name][0] for name in wanted], dtype=bool),
         embeddings=embeddings,
         liveness=np.array([known[name][2] for name in wanted], dtype=np.float64),
         quality=np.array([known[name][3] for name in wanted], dtype=np.float64),
+    )
+
+
+def fusion_weights(manifest: PackManifest) -> tuple[float, float] | None:
+    if "embedder_secondary" not in manifest.files:
+        return None
+    weights = manifest.files["embedder_secondary"].input["fusion_weights"]
+    return float(weights[0]), float(weights[1])
+
+
+def split_fused(embedded: EmbeddedSet, *, first_dimension: int) -> tuple[EmbeddedSet, EmbeddedSet]:
+    """Each embedder's own unit vectors out of fused templates (for the fusion study)."""
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return (rows / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    first = unit(embedded.embeddings[:, :first_dimension])
+    second = unit(embedded.embeddings[:, first_dimension:])
+    return (
+        EmbeddedSet(embedded.files, embedded.has_face, first, embedded.liveness, embedded.quality),
+        EmbeddedSet(embedded.files, embedded.has_face, second, embedded.liveness, embedded.quality),
     )
 
 
@@ -561,3 +592,195 @@ DEPTH_PRIOR = CalibrationProposal(
         )
     },
 )
+
+
+# --- Second embedder: fusion study ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    name: str
+    best_accuracy: float
+    lfw_official_accuracy: float | None
+    tar_at_far_1e3: float
+    second_model_share: float  # pairs on which the second embedder had to run
+
+
+def score_summary(
+    name: str, pairs: list[tuple[str, str, int]], scores: np.ndarray, *, second_share: float
+) -> ScoreSummary:
+    labels = np.array([label for _, _, label in pairs])
+    genuine, impostor = scores[labels == 1], scores[labels == 0]
+    accuracy, _ = metrics.best_accuracy(genuine, impostor)
+    official = lfw_fold_count(pairs)
+    official_accuracy = None
+    if official >= 2:
+        rows = official * LFW_FOLD_ROWS
+        official_accuracy, _, _ = metrics.kfold_accuracy(
+            scores[:rows], labels[:rows], np.arange(rows) // LFW_FOLD_ROWS
+        )
+    point = metrics.tar_at_far(genuine, impostor, far_target=1e-3)
+    return ScoreSummary(name, accuracy, official_accuracy, point.tar, second_share)
+
+
+def z_parameters(scores: np.ndarray) -> tuple[float, float]:
+    """Mean and std of the scores of faces that were found (labels are not used)."""
+    valid = scores[scores > -1.0]
+    return float(valid.mean()), float(valid.std()) or 1.0
+
+
+def fusion_study(
+    pairs: list[tuple[str, str, int]], first: EmbeddedSet, second: EmbeddedSet
+) -> list[ScoreSummary]:
+    """The first embedder alone, z-score fusion on every pair, and the second model only where
+    the first is unsure (its score inside the band where genuine and impostor scores overlap:
+    from the 0.5 % point of genuine to the 99.9 % point of impostor scores)."""
+    labels = np.array([label for _, _, label in pairs])
+    one, two = pair_scores(pairs, first), pair_scores(pairs, second)
+    (mean_one, sd_one), (mean_two, sd_two) = z_parameters(one), z_parameters(two)
+    z_one, z_two = (one - mean_one) / sd_one, (two - mean_two) / sd_two
+    fused = np.where((one > -1.0) & (two > -1.0), z_one + z_two, 2 * z_one)
+    low = float(np.percentile(one[labels == 1], 0.5))
+    high = float(np.percentile(one[labels == 0], 99.9))
+    low, high = min(low, high), max(low, high)
+    unsure = (one >= low) & (one <= high)
+    cascade = np.where(unsure, fused, 2 * z_one)
+    return [
+        score_summary("first alone", pairs, one, second_share=0.0),
+        score_summary("second alone", pairs, two, second_share=1.0),
+        score_summary("z-score fusion, every pair", pairs, fused, second_share=1.0),
+        score_summary("second only when unsure", pairs, cascade, second_share=float(unsure.mean())),
+    ]
+
+
+# --- Three-band decision: accept, step-up among the top-k, decline ----------------------------
+
+DIGITS_GUESS_CHANCE = 1e-4  # a random 4-digit guess matches one candidate's digits
+STEP_UP_TOP_K = 3
+STEP_UP_NON_ENROLLED_SHARE = 0.05  # strangers asked for digits at most this often
+ACCEPT_FPIR_TARGET = 1e-3  # the accept band's FPIR bound that the gallery limit scales to
+
+
+@dataclass(frozen=True)
+class BandShares:
+    enrolled: int
+    non_enrolled: int
+    accepted_no_digits: float  # enrolled: right person, accept band
+    accepted_with_digits: float  # enrolled: right person among the step-up candidates
+    declined: float  # enrolled: neither (below the band, or not among the candidates)
+    wrong_person_accepted: float  # enrolled: accepted without digits as somebody else
+    stranger_confirm_no_digits: float  # non-enrolled reaching the confirm screen, no digits
+    stranger_confirm_random_guess: float  # ... after one random wrong 4-digit guess
+    stranger_step_up: float  # non-enrolled asked for digits
+
+
+def _top_k(
+    split: IdentificationSplit, embedded: EmbeddedSet, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(similarities top-k, labels top-k, probe labels, probe has face) of every probe."""
+    index = embedded.index()
+    gallery = [name for name in split.gallery if embedded.has_face[index[name]]]
+    gallery_vectors = embedded.embeddings[[index[name] for name in gallery]]
+    gallery_labels = np.array([identity_of(name) for name in gallery])
+    probes = split.mated_probes + split.non_mated_probes
+    vectors = embedded.embeddings[[index[name] for name in probes]]
+    has_face = np.array([embedded.has_face[index[name]] for name in probes])
+    similarities = vectors @ gallery_vectors.T
+    order = np.argsort(-similarities, axis=1)[:, :k]
+    top = np.take_along_axis(similarities, order, axis=1)
+    top = np.where(has_face[:, None], top, -1.0)
+    return top, gallery_labels[order], np.array([identity_of(n) for n in probes]), has_face
+
+
+def band_shares(
+    split: IdentificationSplit,
+    embedded: EmbeddedSet,
+    *,
+    accept_threshold: float,
+    accept_margin: float,
+    step_up_threshold: float,
+    top_k: int,
+) -> BandShares:
+    """What the three-band rule does to enrolled and non-enrolled probes (gallery below limit)."""
+    top, top_labels, labels, _ = _top_k(split, embedded, max(top_k, 2))
+    is_mated = np.isin(labels, np.array([identity_of(name) for name in split.gallery]))
+    gap = top[:, 0] - top[:, 1]
+    accept = (top[:, 0] >= accept_threshold) & (gap >= accept_margin)
+    in_band = top[:, :top_k] >= step_up_threshold
+    step_up = ~accept & in_band[:, 0]
+    right_first = top_labels[:, 0] == labels
+    right_in_band = ((top_labels[:, :top_k] == labels[:, None]) & in_band).any(axis=1)
+    mated, stranger = is_mated, ~is_mated
+    candidates = in_band.sum(axis=1)
+    guess = np.where(step_up, candidates * DIGITS_GUESS_CHANCE, 0.0)
+    share = lambda mask, of: float(mask[of].mean()) if of.any() else float("nan")  # noqa: E731
+    return BandShares(
+        enrolled=int(mated.sum()),
+        non_enrolled=int(stranger.sum()),
+        accepted_no_digits=share(accept & right_first, mated),
+        accepted_with_digits=share(step_up & right_in_band, mated),
+        declined=share(~((accept & right_first) | (step_up & right_in_band)), mated),
+        wrong_person_accepted=share(accept & ~right_first, mated),
+        stranger_confirm_no_digits=share(accept, stranger),
+        stranger_confirm_random_guess=float(guess[stranger].mean()) if stranger.any() else 0.0,
+        stranger_step_up=share(step_up, stranger),
+    )
+
+
+def propose_bands(
+    split: IdentificationSplit, embedded: EmbeddedSet, *, source: str
+) -> CalibrationProposal:
+    """Accept band: above every non-enrolled probe's top-1 (FPIR 0 measured) with the margin at
+    the 0.5 % point of right accepts' gaps; step-up band: down to where at most 5 % of
+    non-enrolled probes are asked for digits; the gallery limit scales the measured accept FPIR
+    bound (< 1 / non-enrolled probes at this gallery size) linearly up to 1e-3."""
+    top, top_labels, labels, _ = _top_k(split, embedded, STEP_UP_TOP_K)
+    gallery_size = int(sum(embedded.has_face[embedded.index()[name]] for name in split.gallery))
+    is_mated = np.isin(labels, np.array([identity_of(name) for name in split.gallery]))
+    stranger_top = np.sort(top[~is_mated, 0])
+    accept_threshold = float(np.nextafter(stranger_top[-1], np.inf))
+    gap = top[:, 0] - top[:, 1]
+    right = is_mated & (top_labels[:, 0] == labels) & (top[:, 0] >= accept_threshold)
+    accept_margin = (
+        float(np.percentile(gap[right], 100 * MARGIN_LOSS_SHARE)) if right.any() else 0.0
+    )
+    position = int(np.floor((1 - STEP_UP_NON_ENROLLED_SHARE) * len(stranger_top)))
+    step_up_threshold = float(stranger_top[min(position, len(stranger_top) - 1)])
+    limit = float(np.floor(gallery_size * ACCEPT_FPIR_TARGET * len(stranger_top)))
+    shares = band_shares(
+        split,
+        embedded,
+        accept_threshold=accept_threshold,
+        accept_margin=accept_margin,
+        step_up_threshold=step_up_threshold,
+        top_k=STEP_UP_TOP_K,
+    )
+    text = (
+        f"{source}: gallery {gallery_size}, {shares.enrolled} enrolled and "
+        f"{shares.non_enrolled} non-enrolled probes"
+    )
+    return CalibrationProposal(
+        values={
+            "accept_threshold": accept_threshold,
+            "accept_margin": accept_margin,
+            "step_up_threshold": step_up_threshold,
+            "step_up_top_k": float(STEP_UP_TOP_K),
+            "accept_gallery_limit": limit,
+        },
+        sources={
+            "accept_threshold": f"{text}; just above the highest non-enrolled top-1 (FPIR 0)",
+            "accept_margin": (
+                f"{text}; {100 * MARGIN_LOSS_SHARE:g} % point of right accepts' top-1 minus top-2"
+            ),
+            "step_up_threshold": (
+                f"{text}; {100 * shares.stranger_step_up:.2f} % of non-enrolled probes asked for "
+                f"digits (target <= {100 * STEP_UP_NON_ENROLLED_SHARE:g} %); enrolled declined "
+                f"{100 * shares.declined:.2f} %"
+            ),
+            "step_up_top_k": f"{text}; candidates checked against the digits",
+            "accept_gallery_limit": (
+                f"{text}; accept FPIR < 1/{len(stranger_top)} at gallery {gallery_size}, scaled "
+                f"linearly to {ACCEPT_FPIR_TARGET:g}"
+            ),
+        },
+    )

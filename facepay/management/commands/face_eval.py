@@ -43,6 +43,12 @@ class Command(BaseCommand):
         parser.add_argument("--pack", help="manifest name or operator pack folder")
         parser.add_argument("--workers", type=int, default=None)
         parser.add_argument("--no-flip", action="store_true", help="no test-time flip")
+        parser.add_argument(
+            "--fusion-study",
+            action="store_true",
+            help="with --pairs on a fused pack: each embedder alone, z-score fusion on every "
+            "pair, the second only when the first is unsure (--calibrate writes the weights)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = get_config()
@@ -72,6 +78,10 @@ class Command(BaseCommand):
             report = evaluation.verification_report(pairs, embedded)
             self._print_verification(report)
             out.update(self._verification_json(report))
+            if options["fusion_study"]:
+                out["fusion_study"] = self._fusion_study(
+                    manifest, pairs, embedded, calibrate=options["calibrate"]
+                )
         if options["identify"]:
             names = evaluation.list_images(root)
             embedded = evaluation.embed_files(root, names, **embed)
@@ -85,6 +95,31 @@ class Command(BaseCommand):
                 proposals.append(
                     evaluation.propose_match_rule(split, embedded, fpir=1e-3, source=source)
                 )
+                bands = evaluation.propose_bands(split, embedded, source=source)
+                proposals.append(bands)
+                values = bands.values
+            elif manifest.calibration is not None and manifest.calibration.accept_threshold:
+                calibration = manifest.calibration
+                accept_threshold, accept_margin, step_up_threshold = calibration.bands
+                values = {
+                    "accept_threshold": accept_threshold,
+                    "accept_margin": accept_margin,
+                    "step_up_threshold": step_up_threshold,
+                    "step_up_top_k": calibration.step_up_top_k,
+                }
+            else:
+                values = None
+            if values is not None:
+                shares = evaluation.band_shares(
+                    split,
+                    embedded,
+                    accept_threshold=values["accept_threshold"],
+                    accept_margin=values["accept_margin"],
+                    step_up_threshold=values["step_up_threshold"],
+                    top_k=int(values["step_up_top_k"]),
+                )
+                self._print_bands(values, shares)
+                out["bands"] = {**values, **asdict(shares)}
         if options["spoof"]:
             labels_path: Path = options["spoof"].resolve()
             samples = evaluation.read_spoof_labels(labels_path)
@@ -237,6 +272,65 @@ class Command(BaseCommand):
                 )
             )
         self._table("Presentation attacks (passive liveness)", rows)
+
+    def _fusion_study(
+        self,
+        manifest: pack.PackManifest,
+        pairs: list[tuple[str, str, int]],
+        embedded: evaluation.EmbeddedSet,
+        *,
+        calibrate: bool,
+    ) -> list[dict[str, Any]]:
+        if "embedder_secondary" not in manifest.files:
+            raise CommandError("--fusion-study needs a pack with an embedder_secondary.")
+        dimension = int(manifest.files["embedder"].input.get("dimension", 512))
+        first, second = evaluation.split_fused(embedded, first_dimension=dimension)
+        rows = evaluation.fusion_study(pairs, first, second)
+        self._table(
+            "Fusion study (LFW-protocol accuracy, best accuracy, TAR @ FAR 1e-3, 2nd model runs)",
+            [
+                (
+                    row.name,
+                    f"{_percent(row.lfw_official_accuracy)}, {_percent(row.best_accuracy)}, "
+                    f"{_percent(row.tar_at_far_1e3)}, "
+                    f"on {_percent(row.second_model_share)} of pairs",
+                )
+                for row in rows
+            ],
+        )
+        if calibrate:
+            _, sd_first = evaluation.z_parameters(evaluation.pair_scores(pairs, first))
+            _, sd_second = evaluation.z_parameters(evaluation.pair_scores(pairs, second))
+            weights = [1 / sd_first / (1 / sd_first + 1 / sd_second)]
+            weights.append(1 - weights[0])
+            data = json.loads(manifest.manifest_path.read_text())
+            data["files"]["embedder_secondary"]["input"]["fusion_weights"] = weights
+            manifest.manifest_path.write_text(json.dumps(data, indent=2) + "\n")
+            self.stdout.write(f"Fusion weights written: {weights[0]:.4f}, {weights[1]:.4f}")
+        return [asdict(row) for row in rows]
+
+    def _print_bands(self, values: dict[str, float], shares: evaluation.BandShares) -> None:
+        rows = [
+            (
+                "bands",
+                f"accept >= {values['accept_threshold']:.4f} with margin "
+                f"{values['accept_margin']:.4f}; step-up >= {values['step_up_threshold']:.4f} "
+                f"among the top {int(values['step_up_top_k'])}",
+            ),
+            ("enrolled probes", f"{shares.enrolled}"),
+            ("  accepted without digits", _percent(shares.accepted_no_digits)),
+            ("  accepted with digits", _percent(shares.accepted_with_digits)),
+            ("  declined", _percent(shares.declined)),
+            ("  accepted as someone else", _percent(shares.wrong_person_accepted)),
+            ("non-enrolled probes", f"{shares.non_enrolled}"),
+            ("  confirm screen, no digits", _percent(shares.stranger_confirm_no_digits)),
+            (
+                "  confirm screen, random guess",
+                f"{shares.stranger_confirm_random_guess:.2e}",
+            ),
+            ("  asked for digits", _percent(shares.stranger_step_up)),
+        ]
+        self._table("Three-band decision (gallery below its limit)", rows)
 
     def _table(self, title: str, rows: list[tuple[str, str]]) -> None:
         width = max(len(name) for name, _ in rows)
