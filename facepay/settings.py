@@ -238,7 +238,7 @@ if not FACEPAY_FACES_DIR.is_absolute():
 FACEPAY_MODEL_DIR = Path(env.str("FACEPAY_MODEL_DIR", default=str(DATA_DIR / "models")))
 if not FACEPAY_MODEL_DIR.is_absolute():
     FACEPAY_MODEL_DIR = BASE_DIR / FACEPAY_MODEL_DIR
-FACEPAY_FACE_PACK = env.str("FACEPAY_FACE_PACK", default="faceplugin-v1")
+FACEPAY_FACE_PACK = env.str("FACEPAY_FACE_PACK", default="sface-fusion-v1")
 FACEPAY_FACE_CACHE_DIR = Path(
     env.str("FACEPAY_FACE_CACHE_DIR", default=str(DATA_DIR / "face-cache"))
 )

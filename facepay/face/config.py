@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-DEFAULT_PACK = "faceplugin-v1"
+DEFAULT_PACK = "sface-fusion-v1"
 DEFAULT_ALLOWED_LICENSES = ("MIT", "Apache-2.0", "CC0-1.0", "BSL-1.0", "Public-Domain")
 DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # A 12 MP phone photo passes; a decompression bomb (e.g. 50000 x 50000) does not.

@@ -31,6 +31,7 @@ from facepay.face.gallery import Match
 from facepay.models import AuditEvent
 from tests.customers.factories import CustomerFactory
 from tests.customers.photos import PhotoSet, probe_code
+from tests.payments.factories import template_dimension
 
 pytestmark = pytest.mark.faces
 
@@ -149,9 +150,11 @@ def test_face_template_column_holds_no_plaintext_vector(photos):
             [customer.pk],
         )
         raw = bytes(cursor.fetchone()[0])
-    assert len(raw) == 12 + 512 * 4 + 16  # nonce + ciphertext + tag: no room for anything else
-    for offset in range(0, len(raw) - 512 * 4 + 1):
-        candidate = np.frombuffer(raw[offset : offset + 512 * 4], dtype="<f4")
+    assert (
+        len(raw) == 12 + template_dimension() * 4 + 16
+    )  # nonce + ciphertext + tag: no room for anything else
+    for offset in range(0, len(raw) - template_dimension() * 4 + 1):
+        candidate = np.frombuffer(raw[offset : offset + template_dimension() * 4], dtype="<f4")
         with np.errstate(all="ignore"):
             similarity = float(np.nan_to_num(candidate) @ embedding) / (
                 float(np.linalg.norm(np.nan_to_num(candidate))) or 1.0
@@ -167,7 +170,7 @@ def test_face_template_cannot_be_read_with_another_environment_key(photos, setti
     customer.refresh_from_db()
     assert sealing.unseal_embedding(
         data_key=sealing.customer_data_key(customer), template=template
-    ).shape == (512,)
+    ).shape == (template_dimension(),)
     other_key = base64.b64encode(b"another-key-encryption-key-32-b!").decode()
     settings.FACEPAY_DATA_KEYS = [f"test:{other_key}"]  # same id, different key
     crypto._key_ring.cache_clear()
@@ -178,7 +181,9 @@ def test_face_template_cannot_be_read_with_another_environment_key(photos, setti
     with pytest.raises(ImproperlyConfigured):
         sealing.customer_data_key(customer)
     gallery.forget()
-    assert selectors.face_search(embedding=np.ones(512, dtype=np.float32), k=2) == []
+    assert (
+        selectors.face_search(embedding=np.ones(template_dimension(), dtype=np.float32), k=2) == []
+    )
 
 
 # --- refusals: each asserts its code and that nothing changed ----------------------------------

@@ -24,6 +24,7 @@ from customers.models import (
 from facepay.models import AuditEvent, User
 from tests.customers.factories import CustomerFactory
 from tests.merchants.factories import StoreFactory
+from tests.payments.factories import template_dimension
 
 PASSWORD = "wuma-street-tea-2026"
 PURPOSES = [ConsentDocument.Purpose.FACE_PAYMENT, ConsentDocument.Purpose.TEMPLATE_STORAGE]
@@ -441,7 +442,7 @@ def test_consent_document_publish_next_version_and_give_again():
 
 
 def _store_vector(customer: Customer, seed: int, *, model_version: str | None = None) -> None:
-    vector = np.random.default_rng(seed).standard_normal(512).astype(np.float32)
+    vector = np.random.default_rng(seed).standard_normal(template_dimension()).astype(np.float32)
     services.face_template_store(
         customer=customer,
         embedding=vector / np.linalg.norm(vector),
@@ -458,7 +459,7 @@ def test_face_search_only_meets_templates_of_the_configured_model():
     other = consented(CustomerFactory())
     _store_vector(current, 1)
     _store_vector(other, 2, model_version="another-pack@0000")
-    probe = np.random.default_rng(2).standard_normal(512).astype(np.float32)
+    probe = np.random.default_rng(2).standard_normal(template_dimension()).astype(np.float32)
     assert [hit.customer_id for hit in selectors.face_search(embedding=probe, k=5)] == [current.pk]
 
 

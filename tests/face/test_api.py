@@ -51,7 +51,7 @@ def test_face_check_returns_the_face_with_quality_and_liveness(
         "roll_deg",
     }
     assert 0.0 <= face["liveness_score"] <= 1.0
-    assert body["model_version"] == "faceplugin-v1@87aacdfe57510db2"
+    assert body["model_version"] == "sface-fusion-v1@107111c7155b7f43+87aacdfe57510db2"
     assert body["is_ready"] is (body["probe_error"] is None)
 
 

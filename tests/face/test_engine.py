@@ -61,11 +61,11 @@ def test_analyze_returns_a_unit_embedding_and_five_landmarks(
     assert len(faces) == 1
     face = faces[0]
     assert face.embedding is not None
-    assert face.embedding.shape == (512,)
+    assert face.embedding.shape == (engine.manifest.embedding_dimension,)
     assert float(np.linalg.norm(face.embedding)) == pytest.approx(1.0, abs=1e-5)
     assert face.embedding.flags.writeable is False
     assert len(face.landmarks) == 5
-    assert face.model_version == "faceplugin-v1@87aacdfe57510db2"
+    assert face.model_version == "sface-fusion-v1@107111c7155b7f43+87aacdfe57510db2"
     left_eye, right_eye = face.landmarks[0], face.landmarks[1]
     assert left_eye[0] < right_eye[0]
 

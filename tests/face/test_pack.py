@@ -35,6 +35,7 @@ def test_verify_pack_accepts_the_fetched_files(
     assert pack.verify_pack(face_manifest, config=face_config) == (
         "fr_detect.onnx",
         "fr_landmark.onnx",
+        "face_recognition_sface_2021dec_f32.onnx",
         "fr_feature.onnx",
         "fr_liveness.onnx",
     )
@@ -45,7 +46,7 @@ def test_fetch_pack_is_idempotent(
 ) -> None:
     report = pack.fetch_pack(face_manifest, config=face_config)
     assert report.downloaded == ()
-    assert len(report.verified) == 4
+    assert len(report.verified) == 5
 
 
 def test_engine_refuses_a_tampered_model_file(
@@ -56,7 +57,7 @@ def test_engine_refuses_a_tampered_model_file(
     with pytest.raises(errors.ModelPackTampered) as caught:
         FaceEngine(face_manifest, config=copied_pack)
     assert caught.value.code == "model_pack_tampered"
-    assert caught.value.extra["file"] == "fr_feature.onnx"
+    assert caught.value.extra["file"] == "face_recognition_sface_2021dec_f32.onnx"
     assert "refusing to load it" in caught.value.message
 
 
@@ -99,7 +100,7 @@ def test_license_guard_refuses_outside_debug(
 
 
 def test_model_version_names_pack_and_embedder_hash(face_manifest: pack.PackManifest) -> None:
-    assert face_manifest.model_version == "faceplugin-v1@87aacdfe57510db2"
+    assert face_manifest.model_version == "sface-fusion-v1@107111c7155b7f43+87aacdfe57510db2"
 
 
 def test_operator_pack_needs_a_detector_and_an_embedder(

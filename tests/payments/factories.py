@@ -8,6 +8,8 @@ import numpy as np
 
 from customers import services as customer_services
 from customers.models import ConsentDocument, Customer
+from facepay.face.config import get_config
+from facepay.face.pack import load_manifest
 from payments import services
 from tests.customers.factories import CustomerFactory
 
@@ -39,7 +41,13 @@ def funded_customer(amount_minor: int = 100_000, **kwargs: object) -> Customer:
     return customer
 
 
-def unit_vector(seed: int, dimension: int = 512) -> np.ndarray:
+def template_dimension() -> int:
+    """Length of a template of the configured pack (640 for the fused SFace pack)."""
+    return load_manifest(get_config().pack).embedding_dimension
+
+
+def unit_vector(seed: int, dimension: int | None = None) -> np.ndarray:
+    dimension = dimension or template_dimension()
     vector = np.random.default_rng(seed).standard_normal(dimension).astype(np.float32)
     return vector / np.linalg.norm(vector)
 

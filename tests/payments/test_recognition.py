@@ -77,7 +77,7 @@ def gallery(photo_probes: dict[str, list[tuple[Path, Probe]]]) -> list[Customer]
 
 
 @pytest.mark.django_db
-def test_hundred_people_not_enrolled_are_declined_no_match(
+def test_hundred_people_not_enrolled_are_never_accepted_without_digits(
     photo_probes: dict[str, list[tuple[Path, Probe]]], gallery: list[Customer]
 ) -> None:
     terminal = TerminalFactory()
@@ -87,10 +87,21 @@ def test_hundred_people_not_enrolled_are_declined_no_match(
         assert attempt is not None
         outcomes[path.parent.name] = (attempt.status, attempt.decline_code, attempt.similarity)
     assert len(outcomes) == IMPOSTORS
-    wrong = {name: o for name, o in outcomes.items() if o[:2] != ("declined", "no_match")}
+    # Below the band: declined. In the middle band the face alone is not sure, so the digits
+    # are asked (a stranger cannot key them); nobody reaches the confirm screen by face alone.
+    asked = {name for name, o in outcomes.items() if o[0] == "step_up_required"}
+    wrong = {
+        name: o
+        for name, o in outcomes.items()
+        if o[:2] != ("declined", "no_match") and name not in asked
+    }
     assert wrong == {}
+    assert len(asked) <= IMPOSTORS // 10
     top = max(similarity for _, _, similarity in outcomes.values())
-    print(f"impostors: {IMPOSTORS} declined no_match; highest similarity {top:.3f}")  # noqa: T201
+    print(  # noqa: T201
+        f"impostors: {IMPOSTORS - len(asked)} declined no_match, {len(asked)} asked for digits; "
+        f"highest similarity {top:.3f}"
+    )
     assert PaymentAttempt.objects.filter(status="captured").count() == 0
 
 
@@ -114,7 +125,7 @@ def test_enrolled_person_above_step_up_is_asked_for_digits_and_three_wrong_decli
     customer, attempt = matched
     assert attempt.status == PaymentAttempt.Status.STEP_UP_REQUIRED
     assert attempt.step_up_reason == "amount"
-    assert attempt.similarity >= attempt.thresholds["match_threshold"]
+    assert attempt.similarity >= attempt.thresholds["accept_threshold"]
     wrong = "0000" if customer.user.phone[-4:] != "0000" else "1111"
     for _ in range(3):
         with pytest.raises(errors.StepUpWrong):
@@ -123,3 +134,47 @@ def test_enrolled_person_above_step_up_is_asked_for_digits_and_three_wrong_decli
             )
     attempt.refresh_from_db()
     assert (attempt.status, attempt.decline_code) == ("declined", "step_up_failed")
+
+
+# Issue 13's "woman": enrolled from one photo, a new customer was declined at the counter with
+# other photos of herself (no_match, below the single threshold). With the three-band rule every
+# other photo of hers either passes or is asked for the phone digits - never declined for a low
+# score alone - and the digits then pick her among the top candidates.
+WOMAN = "Jelena_Dokic"  # 4 of her 7 other photos fell below the old single threshold
+
+
+@pytest.mark.django_db
+def test_a_woman_enrolled_from_one_photo_passes_or_is_asked_for_digits(
+    faces_dir: Path, photo_probes: dict[str, list[tuple[Path, Probe]]], gallery: list[Customer]
+) -> None:
+    photos = sorted((faces_dir / "dev" / WOMAN).glob("*.jpg"))
+    enrolled = _probe(photos[0])
+    assert enrolled is not None
+    her = enrolled_customer(enrolled.embedding, model_version=get_engine().model_version)
+    terminal = TerminalFactory()
+    outcomes = {}
+    for path in photos[1:]:
+        probe = _probe(path)
+        if probe is None:
+            outcomes[path.name] = ("gate", None, None, [])  # a quality or liveness refusal
+            continue
+        attempt = services.payment_attempt_identify(attempt_id=_attempt(terminal).pk, probe=probe)
+        assert attempt is not None
+        candidates = list(getattr(attempt, "step_up_candidates", []) or [])
+        outcomes[path.name] = (
+            attempt.status,
+            attempt.decline_code,
+            attempt.customer_id,
+            candidates,
+        )
+        if attempt.status == PaymentAttempt.Status.STEP_UP_REQUIRED:
+            attempt = services.payment_attempt_step_up(
+                terminal=terminal, attempt_id=attempt.public_id, phone_last4=her.user.phone[-4:]
+            )
+        outcomes[path.name] += (attempt.status, attempt.customer_id)
+    print({name: outcome[:2] for name, outcome in outcomes.items()})  # noqa: T201
+    low_score = {name: o for name, o in outcomes.items() if o[1] == "no_match"}
+    assert low_score == {}
+    scored = {name: o for name, o in outcomes.items() if o[0] != "gate"}
+    assert len(scored) >= len(photos) - 3
+    assert all(o[-2:] == ("awaiting_confirmation", her.pk) for o in scored.values())
