@@ -15,7 +15,6 @@ urlpatterns = [
     path("wallet/payments/<uuid:payment_id>/", views.receipt, name="receipt"),
     path("controls/", views.controls, name="controls"),
     path("face-pay/resume/", views.face_pay_resume, name="face_pay_resume"),
-    path("face-payments/<uuid:payment_id>/not-me/", views.not_me, name="not_me"),
     path("privacy/", views.privacy, name="privacy"),
     path("privacy/export.<str:file_format>", views.export, name="export"),
 ]

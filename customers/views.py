@@ -15,7 +15,6 @@ from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from customers import exports, forms, selectors, services, sms
@@ -122,10 +121,6 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
     balance_minor = payment_selectors.wallet_balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
-    notices = [
-        {"notice": notice, "reason": STEP_UP_REASONS.get(notice.step_up_reason, "")}
-        for notice in payment_selectors.face_payment_notices(customer_id=customer.pk)
-    ]
     return render(
         request,
         "customers/home.html",
@@ -133,22 +128,9 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
             "customer": customer,
             "form": form,
             "balance_minor": balance_minor,
-            "notices": notices,
             **_status(customer),
         },
     )
-
-
-# The published rule: why a face payment asked for the last 4 phone digits.
-STEP_UP_REASONS = {
-    "amount": gettext_lazy("the amount was above your step-up amount"),
-    "lookalike": gettext_lazy("your face is close to another customer's, so we always ask"),
-    "margin": gettext_lazy("another customer's face came too close to yours at that moment"),
-    "score": gettext_lazy("the camera was not sure enough it was you"),
-    "gallery_size": gettext_lazy(
-        "the street has so many customers that a face alone is never enough"
-    ),
-}
 
 
 @customer_page
@@ -158,26 +140,6 @@ def face_pay_resume(request: HttpRequest, customer: Customer) -> HttpResponse:
     services.customer_face_pay_resume(customer=customer)
     messages.success(request, _("Face pay is on again."))
     return redirect("customers:home")
-
-
-@customer_page
-@require_http_methods(["POST"])
-def not_me(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpResponse:
-    """One tap on a face-payment notice: "this was not me" opens a dispute on that payment."""
-    try:
-        payment_services.dispute_open(
-            customer_id=customer.pk, attempt_id=payment_id, reason=NOT_ME_REASON
-        )
-    except FacePayError as exc:
-        refuse(request, exc)
-    else:
-        messages.success(
-            request, _("Thank you: we opened a dispute and will look at this payment.")
-        )
-    return redirect("customers:home")
-
-
-NOT_ME_REASON = "这不是我 / This was not me (face-payment notice)"
 
 
 # --- consent ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -116,3 +118,8 @@ def application_recently_decided(*, limit: int = 20) -> list[Merchant]:
         .select_related("owner")
         .order_by("-reviewed_at")[:limit]
     )
+
+
+def terminal_paused_at(*, terminal_id: int) -> datetime | None:
+    """When the terminal was paused for too many wrong entries (None: it takes payments)."""
+    return Terminal.objects.filter(pk=terminal_id).values_list("paused_at", flat=True).first()

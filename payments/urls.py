@@ -9,6 +9,8 @@ urlpatterns = [
     path("terminal/<int:terminal_id>/", views.terminal_screen, name="terminal"),
     path("terminal/<int:terminal_id>/pair/", views.terminal_pair, name="terminal_pair"),
     path("recent/", views.payment_list, name="payment_list"),
+    path("face-payments/", views.face_payments, name="face_payments"),
+    path("face-payments/<uuid:payment_id>/not-me/", views.not_me, name="not_me"),
     path(
         "settlements/<int:batch_id>/reconciliation.csv",
         views.settlement_csv,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.permissions import role_required
 from merchants import services as merchant_services
-from payments import selectors
+from payments import selectors, services
 
 STORE_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
 TERMINAL_TEXT = {
@@ -170,3 +171,50 @@ def settlement_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
         ]
     )
     return response
+
+
+# --- The customer's face-payment notices (issue 13) ----------------------------------------------
+# The published rule: why a face payment asked for the last 4 phone digits.
+STEP_UP_REASONS = {
+    "amount": _("the amount was above your step-up amount"),
+    "lookalike": _("your face is close to another customer's, so we always ask"),
+    "margin": _("another customer's face came too close to yours at that moment"),
+    "score": _("the camera was not sure enough it was you"),
+    "gallery_size": _("the street has so many customers that a face alone is never enough"),
+}
+NOT_ME_REASON = "这不是我 / This was not me (face-payment notice)"
+
+
+def _customer_id(request: HttpRequest) -> int:
+    try:
+        return selectors.customer_id_for_user(user=request.user)
+    except FacePayError as exc:  # a customer-role user without a customer profile
+        raise Http404 from exc
+
+
+@role_required(User.Role.CUSTOMER)
+def face_payments(request: HttpRequest) -> HttpResponse:
+    """Every face payment of the signed-in customer, each with "this was not me" and, when the
+    phone digits were asked, why."""
+    customer_id = _customer_id(request)
+    notices = [
+        {"notice": notice, "reason": STEP_UP_REASONS.get(notice.step_up_reason, "")}
+        for notice in selectors.face_payment_notices(customer_id=customer_id)
+    ]
+    return render(request, "payments/face_payments.html", {"notices": notices})
+
+
+@role_required(User.Role.CUSTOMER)
+@require_POST
+def not_me(request: HttpRequest, payment_id: str) -> HttpResponse:
+    """One tap on a face-payment notice: "this was not me" opens a dispute on that payment."""
+    customer_id = _customer_id(request)
+    try:
+        services.dispute_open(customer_id=customer_id, attempt_id=payment_id, reason=NOT_ME_REASON)
+    except FacePayError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Thank you: we opened a dispute and will look at this payment.")
+        )
+    return redirect("payments:face_payments")

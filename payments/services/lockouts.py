@@ -11,6 +11,7 @@ customer out of any way to pay.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -18,10 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import services as customer_services
+from merchants import selectors as merchant_selectors
 from merchants import services as merchant_services
-from merchants.models import Terminal
 from payments import errors
 from payments.models import WrongEntry
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 CUSTOMER_WINDOW = timedelta(hours=24)
 TERMINAL_WINDOW = timedelta(hours=1)
@@ -29,7 +33,7 @@ TERMINAL_WINDOW = timedelta(hours=1)
 
 def terminal_require_active(terminal: Terminal) -> None:
     """Raise TerminalPaused when the terminal was paused for wrong entries (read fresh)."""
-    paused_at = Terminal.objects.filter(pk=terminal.pk).values_list("paused_at", flat=True).first()
+    paused_at = merchant_selectors.terminal_paused_at(terminal_id=terminal.pk)
     if paused_at is not None:
         raise errors.TerminalPaused(
             _("This terminal is paused after too many wrong entries; ask the shop owner."),

@@ -72,6 +72,8 @@ ACCESS: dict[str, set[str]] = {
     "payments:settlement_detail": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "payments:settlement_csv": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "payments_api:dispute_open": {User.Role.CUSTOMER},
+    "payments:face_payments": {User.Role.CUSTOMER},
+    "payments:not_me": {User.Role.CUSTOMER},
     "credit:": {User.Role.FINANCE_REVIEWER, User.Role.OPERATOR},
     "credit_api:": {User.Role.FINANCE_REVIEWER, User.Role.OPERATOR},
     "credit:merchant_score": {User.Role.MERCHANT_OWNER},

@@ -42,18 +42,20 @@ def test_face_payment_sends_a_notice_and_not_me_opens_a_dispute(  # type: ignore
     client = Client()
     client.force_login(customer.user)
     with translation.override("zh-hans"):
-        page = client.get(reverse("customers:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+        home = client.get(reverse("customers:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+        assert reverse("payments:face_payments") in home.decode()
+        page = client.get(reverse("payments:face_payments"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
     text = page.decode()
     assert "这不是我" in text
     assert str(attempt.public_id) in text
     assert "手机号后四位是因为金额超过了您的验证金额" in text  # why the digits were asked
-    response = client.post(reverse("customers:not_me", args=[attempt.public_id]))
+    response = client.post(reverse("payments:not_me", args=[attempt.public_id]))
     assert response.status_code == 302
     dispute = Dispute.objects.get(attempt=attempt)
     assert dispute.customer_id == customer.pk
     assert "这不是我" in dispute.reason
-    again = client.get(reverse("customers:home")).content.decode()
-    assert reverse("customers:not_me", args=[attempt.public_id]) not in again  # one dispute
+    again = client.get(reverse("payments:face_payments")).content.decode()
+    assert reverse("payments:not_me", args=[attempt.public_id]) not in again  # one dispute
 
 
 def test_a_paused_customer_resumes_face_pay_after_signing_in() -> None:
