@@ -19,6 +19,7 @@ urlpatterns = [
     path("stores/<int:store_id>/terminals/new/", views.terminal_register, name="terminal_register"),
     path("terminals/<int:terminal_id>/rotate/", views.terminal_rotate, name="terminal_rotate"),
     path("terminals/<int:terminal_id>/revoke/", views.terminal_revoke, name="terminal_revoke"),
+    path("terminals/<int:terminal_id>/resume/", views.terminal_resume, name="terminal_resume"),
     path("payments.csv", views.payments_csv, name="payments_csv"),
     path("settlements/", views.settlements, name="settlements"),
     path("settlements.csv", views.settlements_csv, name="settlements_csv"),

@@ -380,6 +380,20 @@ def terminal_revoke(request: HttpRequest, terminal_id: int) -> HttpResponse:
     return redirect("merchants:stores")
 
 
+@role_required(*MANAGER_ROLES)
+@require_POST
+def terminal_resume(request: HttpRequest, terminal_id: int) -> HttpResponse:
+    """Resume a terminal paused after too many wrong digits, PINs or payment codes."""
+    try:
+        terminal = selectors.terminal_get_for_manager(user=request.user, terminal_id=terminal_id)
+        services.terminal_resume(actor=request.user, terminal=terminal)
+    except FacePayError as error:
+        _refuse_or_message(request, error)
+    else:
+        messages.success(request, _("Terminal resumed."))
+    return redirect("merchants:stores")
+
+
 def _decimal(amount_minor: int, currency: str) -> str:
     return str(Decimal(amount_minor).scaleb(-CURRENCY_EXPONENTS.get(currency, 2)))
 

@@ -62,6 +62,7 @@ ACCESS: dict[str, set[str]] = {
     "merchants:terminal_register": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "merchants:terminal_rotate": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "merchants:terminal_revoke": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
+    "merchants:terminal_resume": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "merchants:settlements": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "merchants:settlements_csv": {User.Role.MERCHANT_OWNER, User.Role.OPERATOR},
     "merchants_api:": OWNER_AND_STAFF,

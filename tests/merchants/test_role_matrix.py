@@ -173,6 +173,12 @@ CASES: list[Case] = [
         {OTHER: 302, OPERATOR: 302, ANONYMOUS: LOGIN},
     ),
     Case(
+        "merchants:terminal_resume",
+        "post",
+        lambda i: f"/merchants/terminals/{i['terminal']}/resume/",
+        {OWNER: 302, OPERATOR: 302, ANONYMOUS: LOGIN},
+    ),
+    Case(
         "merchants:terminal_revoke",
         "post",
         lambda i: f"/merchants/terminals/{i['terminal']}/revoke/",

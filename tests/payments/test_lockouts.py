@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 
 from customers import errors as customer_errors
 from customers import services as customer_services
@@ -130,6 +132,14 @@ def test_ten_wrong_entries_in_an_hour_pause_the_terminal_and_alert_owner_and_ope
         )
     recipients = {address for message in mail.outbox for address in message.to}
     assert {terminal.store.merchant.owner.email, "ops@example.com"} <= recipients
+    # The owner resumes it in the merchant portal.
+    client = Client()
+    client.force_login(terminal.store.merchant.owner)
+    stores = client.get(reverse("merchants:stores")).content.decode()
+    assert reverse("merchants:terminal_resume", args=[terminal.pk]) in stores
+    client.post(reverse("merchants:terminal_resume", args=[terminal.pk]))
+    terminal.refresh_from_db()
+    assert terminal.paused_at is None
     # The customer is not locked out: another terminal takes the right PIN.
     elsewhere = services.payment_attempt_create_with_code(
         terminal=TerminalFactory(),
