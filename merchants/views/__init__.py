@@ -1,5 +1,6 @@
-"""Merchant portal pages, by area: sales (dashboard, CSVs, settlements), onboarding (sign-up,
-application, review) and stores (stores, staff, terminals)."""
+"""Merchant portal pages, by area: onboarding (sign-up, application, review) and stores (stores,
+staff, terminals). The sales pages (dashboard, CSVs, settlements) read the ledger, so they live in
+payments.sales and facepay.urls mounts them here."""
 
 from merchants.views.base import (
     FORBIDDEN,
@@ -17,14 +18,6 @@ from merchants.views.onboarding import (
     review_queue,
     signup,
 )
-from merchants.views.sales import (
-    PAYMENT_CSV_HEADER,
-    SETTLEMENT_CSV_HEADER,
-    home,
-    payments_csv,
-    settlements,
-    settlements_csv,
-)
 from merchants.views.stores import (
     staff_invite,
     staff_remove,
@@ -38,21 +31,15 @@ from merchants.views.stores import (
 __all__ = [
     "FORBIDDEN",
     "MANAGER_ROLES",
-    "PAYMENT_CSV_HEADER",
     "PORTAL_ROLES",
     "REVIEW_ACTIONS",
-    "SETTLEMENT_CSV_HEADER",
     "Role",
     "application",
     "application_submit",
-    "home",
     "licence",
-    "payments_csv",
     "refuse_or_message",
     "review_decide",
     "review_queue",
-    "settlements",
-    "settlements_csv",
     "signup",
     "staff_invite",
     "staff_remove",

@@ -1,4 +1,5 @@
-"""The sales pages: the dashboard, the payments CSV, settlements and their CSV."""
+"""The merchant portal's sales pages (mounted under /merchants/): the dashboard, the payments
+CSV, settlements and their CSV. The viewer's stores and merchants come from merchants.selectors."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from django.utils.translation import gettext as _
 from facepay.models import User
 from facepay.money import CURRENCY_EXPONENTS
 from facepay.permissions import role_required
-from merchants import charts, dashboard, selectors
-from merchants.forms import (
-    DashboardFilterForm,
-)
-from merchants.models import Merchant
-from merchants.views.base import MANAGER_ROLES, PORTAL_ROLES, Role
+from merchants import selectors
+from merchants.forms import DashboardFilterForm
+from payments.sales import charts, dashboard
+
+Role = User.Role
+PORTAL_ROLES = (Role.MERCHANT_OWNER, Role.STORE_STAFF, Role.OPERATOR)
+MANAGER_ROLES = (Role.MERCHANT_OWNER, Role.OPERATOR)
 
 
 def _dashboard_scope(request: HttpRequest) -> tuple[DashboardFilterForm, list[int], date, date]:
@@ -132,9 +134,7 @@ def payments_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _settlement_merchant_ids(user: User) -> list[int]:
-    if user.is_operator:
-        return list(Merchant.objects.values_list("id", flat=True))
-    return list(Merchant.objects.filter(owner=user).values_list("id", flat=True))
+    return list(selectors.merchant_list_for_user(user=user).values_list("id", flat=True))
 
 
 @role_required(*MANAGER_ROLES)
