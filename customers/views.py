@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from customers import exports, forms, selectors, services, sms
+from customers import wallet as wallet_port
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay import money
@@ -25,8 +26,6 @@ from facepay.errors import FacePayError
 from facepay.face.config import get_config
 from facepay.models import User
 from facepay.permissions import role_required
-from payments import selectors as payment_selectors
-from payments import services as payment_services
 
 CustomerView = Callable[..., HttpResponse]
 
@@ -118,7 +117,7 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:home")
-    balance_minor = payment_selectors.wallet_balance_minor(
+    balance_minor = wallet_port.book().balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
     return render(
@@ -231,7 +230,7 @@ def _feedback_texts() -> dict[str, str]:
 @customer_page
 @require_http_methods(["GET", "POST"])
 def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
-    balance_minor = payment_selectors.wallet_balance_minor(
+    balance_minor = wallet_port.book().balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
     action = request.POST.get("action", "top_up")
@@ -248,11 +247,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
     bound = withdraw_form if action == "withdraw" else form
     if request.method == "POST" and bound.is_valid():
         data = bound.cleaned_data
-        move = (
-            payment_services.wallet_withdraw
-            if action == "withdraw"
-            else payment_services.wallet_top_up
-        )
+        move = wallet_port.book().withdraw if action == "withdraw" else wallet_port.book().top_up
         try:
             services.require_open(customer)
             move(
@@ -273,11 +268,8 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
                 else _("Your wallet was topped up."),
             )
             return redirect("customers:wallet")
-    lines = payment_selectors.wallet_statement(customer_id=customer.pk)
-    refunded: dict[UUID, int] = {}
-    for line in lines:
-        if line.kind == "refund" and line.payment_id is not None:
-            refunded[line.payment_id] = refunded.get(line.payment_id, 0) + line.amount_minor
+    lines = wallet_port.book().statement(customer_id=customer.pk)
+    refunded = wallet_port.refunds_per_payment(lines)
     rows = [
         {
             "line": line,
@@ -302,7 +294,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
 def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpResponse:
     lines = [
         line
-        for line in payment_selectors.wallet_statement(customer_id=customer.pk)
+        for line in wallet_port.book().statement(customer_id=customer.pk)
         if line.payment_id == payment_id
     ]
     if not lines:

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers import selectors as customer_selectors
-from customers.models import Customer
 from facepay import money
 from merchants.models import Store
 from payments import ledger
@@ -135,7 +134,7 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
     stores = [
         (store, terminal) for store in _stores() for terminal in store.terminals.order_by("pk")[:1]
     ]
-    names = dict(Customer.objects.values_list("pk", "user__display_name"))
+    names = customer_selectors.customer_display_names()
     customer_ids = sorted(names)
     if not stores or not customer_ids:
         return 0

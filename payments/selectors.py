@@ -9,7 +9,8 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers import selectors as customer_selectors
+from customers.wallet import StatementLine
 from facepay.models import User
 from facepay.permissions import user_has_role
 from merchants import selectors as merchant_selectors
@@ -18,20 +19,6 @@ from payments import errors
 from payments.models import Account, Dispute, PaymentAttempt, Posting, Refund, SettlementBatch
 
 TERMINAL_ROLES = (User.Role.STORE_STAFF, User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    occurred_at: datetime
-    kind: str  # JournalEntry.Kind: top_up, capture, refund, withdrawal
-    amount_minor: int  # signed: + money into the wallet
-    currency: str
-    balance_after_minor: int
-    reference: str
-    memo: str
-    payment_id: UUID | None  # the payment a capture or refund belongs to
-    merchant_name: str
-    store_name: str
 
 
 def wallet_balance_minor(*, customer_id: int, currency: str) -> int:
@@ -183,7 +170,7 @@ def dispute_list_open() -> QuerySet[Dispute]:
 
 def customer_id_for_user(*, user: User) -> int:
     """The signed-in customer's id; raises AttemptNotFound-style CustomerUnknown otherwise."""
-    customer_id = Customer.objects.filter(user=user).values_list("pk", flat=True).first()
+    customer_id = customer_selectors.customer_id_for_user(user=user)
     if customer_id is None:
         raise errors.CustomerUnknown(_("No customer account for this user."))
     return customer_id

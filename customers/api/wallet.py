@@ -4,6 +4,7 @@ face pay on/off, PIN, one-time payment codes)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -11,10 +12,8 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from customers import exports, services
+from customers import exports, services, wallet
 from customers.api.base import CustomerApi, ProfileOutput, StatementLineOutput
-from payments import selectors as payment_selectors
-from payments import services as payment_services
 
 
 class WalletApi(CustomerApi):
@@ -23,11 +22,11 @@ class WalletApi(CustomerApi):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         customer = self.customer(request)
-        lines = payment_selectors.wallet_statement(customer_id=customer.pk)
+        lines = wallet.book().statement(customer_id=customer.pk)
         return Response(
             {
                 "currency": customer.currency,
-                "balance_minor": payment_selectors.wallet_balance_minor(
+                "balance_minor": wallet.book().balance_minor(
                     customer_id=customer.pk, currency=customer.currency
                 ),
                 "statement": StatementLineOutput(lines, many=True).data,
@@ -48,8 +47,8 @@ class WalletTopUpApi(CustomerApi):
         idempotency_key = serializers.CharField(max_length=64, required=False)
 
     @staticmethod
-    def move(**movement: object) -> object:
-        return payment_services.wallet_top_up(**movement)
+    def move(**movement: Any) -> wallet.Movement:
+        return wallet.book().top_up(**movement)
 
     @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
@@ -70,7 +69,7 @@ class WalletTopUpApi(CustomerApi):
         return Response(
             {
                 "reference": entry.reference,
-                "balance_minor": payment_selectors.wallet_balance_minor(
+                "balance_minor": wallet.book().balance_minor(
                     customer_id=customer.pk, currency=customer.currency
                 ),
                 "currency": customer.currency,
@@ -83,8 +82,8 @@ class WalletWithdrawApi(WalletTopUpApi):
     """Withdraw to a simulated bank card (at most the balance: `insufficient_balance`)."""
 
     @staticmethod
-    def move(**movement: object) -> object:
-        return payment_services.wallet_withdraw(**movement)
+    def move(**movement: Any) -> wallet.Movement:
+        return wallet.book().withdraw(**movement)
 
 
 class LimitsApi(CustomerApi):
