@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from credit import errors
 from facepay import money
+from merchants import selectors as merchant_selectors
 from merchants.models import Merchant
 
 MIN_DEFAULTS = 20  # fewer defaults (or repaid loans) than this cannot support a fit
@@ -52,7 +53,7 @@ def outcomes_parse(*, content: bytes, currency: str) -> list[ParsedOutcome]:
     if not records:
         raise errors.OutcomesFileInvalid(_("The file has no loans."))
     codes = {r["credit_code"].upper() for r in records}
-    merchants = {m.credit_code: m for m in Merchant.objects.filter(credit_code__in=codes)}
+    merchants = merchant_selectors.merchants_by_credit_code(codes=codes)
     unknown, bad_dates, non_binary, bad_amounts = [], [], [], []
     parsed: list[ParsedOutcome] = []
     for line, record in enumerate(records, start=2):

@@ -21,7 +21,7 @@ from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.permissions import role_required
-from merchants.models import Merchant
+from merchants import selectors as merchant_selectors
 
 Role = User.Role
 FINANCE = (Role.FINANCE_REVIEWER, Role.OPERATOR)
@@ -335,7 +335,7 @@ def merchant_score(request: HttpRequest) -> HttpResponse:
 @role_required(Role.MERCHANT_OWNER)
 @require_POST
 def contest_open(request: HttpRequest, merchant_id: int) -> HttpResponse:
-    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    merchant = merchant_selectors.merchant_get(merchant_id=merchant_id)
     form = ContestForm(request.POST)
     form.is_valid()
     try:

@@ -116,3 +116,23 @@ def application_recently_decided(*, limit: int = 20) -> list[Merchant]:
         .select_related("owner")
         .order_by("-reviewed_at")[:limit]
     )
+
+
+def merchant_get(*, merchant_id: int) -> Merchant | None:
+    """One merchant by id, unscoped (callers check what the viewer may do with it)."""
+    return Merchant.objects.filter(pk=merchant_id).first()
+
+
+def merchant_list_approved() -> QuerySet[Merchant]:
+    """Approved merchants, oldest first (the ones credit scores)."""
+    return Merchant.objects.filter(status=Merchant.Status.APPROVED).order_by("pk")
+
+
+def merchants_by_credit_code(*, codes: set[str]) -> dict[str, Merchant]:
+    """Merchants by unified social credit code, for the codes that name one."""
+    return {m.credit_code: m for m in Merchant.objects.filter(credit_code__in=codes)}
+
+
+def trade_choices() -> list[tuple[str, str]]:
+    """The trades a merchant can register under, as form choices."""
+    return list(Merchant.Trade.choices)
