@@ -6,13 +6,17 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from credit import errors
 from facepay import money
 from merchants import selectors as merchant_selectors
-from merchants.models import Merchant
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Merchant
+
 
 MIN_DEFAULTS = 20  # fewer defaults (or repaid loans) than this cannot support a fit
 MIN_REPAID = 20

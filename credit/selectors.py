@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,8 +15,10 @@ from credit import features, scorecard
 from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
 from facepay.models import User
 from merchants import selectors as merchant_selectors
-from merchants.models import Merchant
 from payments import selectors as payment_selectors
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Merchant
 
 
 def local_zone() -> ZoneInfo:

@@ -136,3 +136,19 @@ def merchants_by_credit_code(*, codes: set[str]) -> dict[str, Merchant]:
 def trade_choices() -> list[tuple[str, str]]:
     """The trades a merchant can register under, as form choices."""
     return list(Merchant.Trade.choices)
+
+
+def terminal_list_active_for_user(*, user: User) -> QuerySet[Terminal]:
+    """Active terminals of the stores the viewer may see (cashier: assigned stores only)."""
+    return (
+        Terminal.objects.filter(
+            store__in=store_list_for_user(user=user), status=Terminal.Status.ACTIVE
+        )
+        .select_related("store__merchant")
+        .order_by("store__name", "name")
+    )
+
+
+def store_list_all() -> list[Store]:
+    """Every store with its merchant, oldest first (the demo seeding's street)."""
+    return list(Store.objects.select_related("merchant").order_by("pk"))

@@ -13,15 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from customers import selectors as customer_selectors
 from facepay import money
-from merchants.models import Store
+from merchants import selectors as merchant_selectors
 from payments import ledger
 from payments.models import Account, JournalEntry, PaymentAttempt, Refund, SettlementBatch
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Store
 
 SEED_PREFIX = "seed-"
 # Typical ticket (yuan, log-normal median) and payments per store per ordinary weekday.
@@ -202,7 +206,7 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
 
 
 def _stores() -> list[Store]:
-    return list(Store.objects.select_related("merchant").order_by("pk"))
+    return merchant_selectors.store_list_all()
 
 
 def _batches(payments: list[_Payment], refunds: list[_Refund], *, today: date) -> list[_Batch]:
@@ -249,6 +253,7 @@ def _book(
     start: datetime,
     masked: dict[int, str],
 ) -> None:
+
     clearing = ledger.platform_account(kind=Account.Kind.FUNDING_CLEARING, currency=currency)
     fees = ledger.platform_account(kind=Account.Kind.PLATFORM_FEE_REVENUE, currency=currency)
     bank = ledger.platform_account(kind=Account.Kind.BANK_SETTLEMENT_CLEARING, currency=currency)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,11 @@ from customers.wallet import StatementLine
 from facepay.models import User
 from facepay.permissions import user_has_role
 from merchants import selectors as merchant_selectors
-from merchants.models import Terminal
 from payments import errors
 from payments.models import Account, Dispute, PaymentAttempt, Posting, Refund, SettlementBatch
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 TERMINAL_ROLES = (User.Role.STORE_STAFF, User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 
@@ -86,12 +89,7 @@ def wallet_statement(*, customer_id: int, limit: int | None = None) -> list[Stat
 
 def terminal_list_for_user(*, user: User) -> QuerySet[Terminal]:
     """Active terminals of the stores the viewer may see (cashier: assigned stores only)."""
-    stores = merchant_selectors.store_list_for_user(user=user)
-    return (
-        Terminal.objects.filter(store__in=stores, status=Terminal.Status.ACTIVE)
-        .select_related("store__merchant")
-        .order_by("store__name", "name")
-    )
+    return merchant_selectors.terminal_list_active_for_user(user=user)
 
 
 def terminal_is_visible_to(*, user: User, terminal_id: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +17,9 @@ from credit.models import (
 from credit.services.scoring import TIERS, credit_score_compute
 from facepay.models import User
 from facepay.services import audit_event_record
-from merchants.models import Merchant
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Merchant
 
 
 @transaction.atomic

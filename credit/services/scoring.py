@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,7 +23,9 @@ from credit.outcomes import outcomes_parse
 from facepay import money
 from facepay.models import User
 from facepay.services import audit_event_record
-from merchants.models import Merchant
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Merchant
 
 TIERS = ("A", "B", "C", "D", "E")
 
