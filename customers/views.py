@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
 from typing import Any
 from uuid import UUID
@@ -13,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -25,17 +25,17 @@ from facepay import money
 from facepay.errors import FacePayError
 from facepay.face.config import get_config
 from facepay.models import User
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 
 CustomerView = Callable[..., HttpResponse]
 
 
-def customer_page(view: CustomerView) -> Callable[..., HttpResponse]:
+def customer_page(view: CustomerView) -> Callable[..., HttpResponseBase]:
     """Customer role only; the view gets the signed-in user's own customer row."""
 
     @role_required(User.Role.CUSTOMER)
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             customer = selectors.customer_for_user(user=request.user)
         except FacePayError as exc:
@@ -77,7 +77,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @customer_page
 @require_http_methods(["GET", "POST"])
-def verify_phone(request: HttpRequest, customer: Customer) -> HttpResponse:
+def verify_phone(request: AuthenticatedHttpRequest, customer: Customer) -> HttpResponse:
     form = forms.CodeForm(request.POST if request.POST.get("action") == "verify" else None)
     if request.method == "POST":
         try:
@@ -242,7 +242,10 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
     withdraw_form = forms.CardMovementForm(
         posted if action == "withdraw" else None,
         prefix="withdraw",
-        initial={"idempotency_key": uuid.uuid4().hex, "amount": _yuan(balance_minor)},
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "amount": money.to_major(balance_minor, customer.currency),
+        },
     )
     bound = withdraw_form if action == "withdraw" else form
     if request.method == "POST" and bound.is_valid():
@@ -309,10 +312,6 @@ def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpR
 
 
 # --- controls -----------------------------------------------------------------------------------
-def _yuan(amount_minor: int) -> Decimal:
-    return Decimal(amount_minor).scaleb(-2)
-
-
 @customer_page
 @require_http_methods(["GET", "POST"])
 def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -320,10 +319,14 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
     limits_form = forms.LimitsForm(
         request.POST if action == "limits" else None,
         initial={
-            "per_payment_limit": _yuan(customer.per_payment_limit_minor),
-            "daily_limit": _yuan(customer.daily_limit_minor),
-            "step_up_above": _yuan(customer.step_up_above_minor),
-            "confirm_free_up_to": _yuan(customer.confirm_free_up_to_minor),
+            "per_payment_limit": money.to_major(
+                customer.per_payment_limit_minor, customer.currency
+            ),
+            "daily_limit": money.to_major(customer.daily_limit_minor, customer.currency),
+            "step_up_above": money.to_major(customer.step_up_above_minor, customer.currency),
+            "confirm_free_up_to": money.to_major(
+                customer.confirm_free_up_to_minor, customer.currency
+            ),
         },
     )
     pin_form = forms.PinForm(request.POST if action == "pin" else None)

@@ -79,9 +79,9 @@ def book() -> WalletBook:
     return _book
 
 
-def refunds_per_payment(lines: Iterable[StatementLine]) -> dict[UUID, int]:
+def refunds_per_payment(lines: Iterable[StatementLine]) -> dict[UUID | None, int]:
     """The refunded total (minor units) of each payment in a statement."""
-    refunded: dict[UUID, int] = {}
+    refunded: dict[UUID | None, int] = {}
     for line in lines:
         if line.kind == "refund" and line.payment_id is not None:
             refunded[line.payment_id] = refunded.get(line.payment_id, 0) + line.amount_minor

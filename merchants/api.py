@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.permissions import has_role, signed_in_user
 from merchants import selectors
-from merchants.authentication import IsSignedTerminal, TerminalSignatureAuthentication
+from merchants.authentication import (
+    IsSignedTerminal,
+    TerminalRequest,
+    TerminalSignatureAuthentication,
+)
 from merchants.serializers import StoreOutput, TerminalOutput, TerminalWhereaboutsOutput
 
 
@@ -22,7 +25,7 @@ class TerminalMeApi(APIView):
     permission_classes = [IsSignedTerminal]
 
     @extend_schema(request=None, responses=TerminalWhereaboutsOutput)
-    def get(self, request: Request) -> Response:
+    def get(self, request: TerminalRequest) -> Response:
         terminal = request.auth
         output = TerminalWhereaboutsOutput(
             {"terminal": terminal, "store": terminal.store, "merchant": terminal.store.merchant}
@@ -39,8 +42,8 @@ class MerchantStoreListApi(ListAPIView):
     permission_classes = [has_role(*PORTAL_ROLES)]
     serializer_class = StoreOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.store_list_for_user(user=self.request.user).order_by("id")
+    def get_queryset(self):
+        return selectors.store_list_for_user(user=signed_in_user(self.request)).order_by("id")
 
 
 class MerchantTerminalListApi(ListAPIView):
@@ -49,5 +52,5 @@ class MerchantTerminalListApi(ListAPIView):
     permission_classes = [has_role(*PORTAL_ROLES)]
     serializer_class = TerminalOutput
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.terminal_list_for_user(user=self.request.user)
+    def get_queryset(self):
+        return selectors.terminal_list_for_user(user=signed_in_user(self.request))

@@ -21,7 +21,7 @@ class OwnerSignUpForm(UserCreationForm):
         label=_("Mobile phone (E.164, e.g. +8613800000000)"), max_length=20, required=False
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs omits Meta
         model = User
         fields = ("username", "email", "display_name", "phone")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from facepay.models import User
@@ -133,7 +134,7 @@ def merchants_by_credit_code(*, codes: set[str]) -> dict[str, Merchant]:
     return {m.credit_code: m for m in Merchant.objects.filter(credit_code__in=codes)}
 
 
-def trade_choices() -> list[tuple[str, str]]:
+def trade_choices() -> list[tuple[str, str | Promise]]:
     """The trades a merchant can register under, as form choices."""
     return list(Merchant.Trade.choices)
 

@@ -225,7 +225,12 @@ def _batches(payments: list[_Payment], refunds: list[_Refund], *, today: date) -
         for at, item in [*events, (None, None)]:
             day = timezone.localtime(at).date() if at else None
             is_closing = current is not None and day != current and current < today
-            if is_closing and (pending.payments or pending.refunds) and pending.net >= 0:
+            if (
+                is_closing
+                and current is not None
+                and (pending.payments or pending.refunds)
+                and pending.net >= 0
+            ):
                 cutoff = timezone.make_aware(
                     datetime.combine(current + timedelta(days=1), time.min)
                 )

@@ -128,7 +128,7 @@ def settlement_batches_for_user(*, user: User) -> QuerySet[SettlementBatch]:
 class ReconciliationLine:
     kind: str  # payment or refund
     payment_id: UUID
-    occurred_at: datetime
+    occurred_at: datetime | None
     store_name: str
     amount_minor: int  # refunds negative
     fee_minor: int  # fee charged (payment) or fee share handed back (refund, negative)
@@ -193,7 +193,7 @@ class MerchantLedgerMonth:
     sources: dict[str, str]  # the SQL behind each figure (the score's evidence)
 
 
-def _sql(queryset: QuerySet) -> str:  # type: ignore[type-arg]
+def _sql(queryset: QuerySet) -> str:
     return str(queryset.query)
 
 

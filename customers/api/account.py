@@ -20,6 +20,7 @@ from customers.api.base import (
     client_ip,
 )
 from customers.models import ConsentDocument
+from facepay.permissions import AuthenticatedRequest
 
 
 class SignUpApi(APIView):
@@ -53,7 +54,7 @@ class PhoneCodeSendApi(CustomerApi):
     """Text a new one-time code to the customer's phone."""
 
     @extend_schema(request=None, responses={202: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         self.customer(request)
         services.phone_verification_send(user=request.user)
         return Response(status=status.HTTP_202_ACCEPTED)
@@ -67,7 +68,7 @@ class PhoneVerifyApi(CustomerApi):
         code = serializers.CharField(max_length=12)
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         self.customer(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -85,11 +86,11 @@ class ProfileApi(CustomerApi):
         display_name = serializers.CharField(max_length=100)
 
     @extend_schema(responses=ProfileOutput)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(ProfileOutput(self.customer(request)).data)
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         customer = services.customer_profile_update(
@@ -102,7 +103,7 @@ class ConsentListApi(CustomerApi):
     """The current consent texts and, per purpose, whether consent is given."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         customer = self.customer(request)
         services.consent_documents_ensure()
         state = selectors.consent_state(customer=customer)
@@ -129,7 +130,7 @@ class ConsentGiveApi(CustomerApi):
         document_sha256 = serializers.CharField(max_length=64, required=False)
 
     @extend_schema(request=InputSerializer, responses={201: ConsentRecordOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         record = services.consent_give(
@@ -149,7 +150,7 @@ class ConsentWithdrawApi(CustomerApi):
         purpose = serializers.ChoiceField(choices=ConsentDocument.Purpose.choices)
 
     @extend_schema(request=InputSerializer, responses=ConsentRecordOutput)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         record = services.consent_withdraw(
@@ -167,5 +168,5 @@ class ConsentRecordApi(CustomerApi):
     """The hash-chained consent history (downloadable; `is_intact` re-verifies the chain)."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(selectors.consent_chain(customer=self.customer(request)))

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from customers import selectors
 from customers.models import Customer
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.permissions import AuthenticatedRequest, has_role
 
 
 def client_ip(request: Any) -> str | None:
@@ -28,7 +27,7 @@ class CustomerApi(APIView):
 
     permission_classes = [has_role(User.Role.CUSTOMER)]
 
-    def customer(self, request: Request) -> Customer:
+    def customer(self, request: AuthenticatedRequest) -> Customer:
         return selectors.customer_for_user(user=request.user)
 
 

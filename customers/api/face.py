@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -20,6 +19,7 @@ from customers.api.base import (
 from customers.models import BiometricDeletion
 from facepay.face import errors as face_errors
 from facepay.face.config import get_config
+from facepay.permissions import AuthenticatedRequest
 
 
 class FaceEnrolApi(CustomerApi):
@@ -30,7 +30,7 @@ class FaceEnrolApi(CustomerApi):
     throttle_scope = "face_check"
 
     @extend_schema(request={"multipart/form-data": OpenApiTypes.OBJECT}, responses=TemplateOutput)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         customer = self.customer(request)
         uploads = request.FILES.getlist("images")
         limit = get_config().max_image_bytes
@@ -53,11 +53,11 @@ class FaceTemplateApi(CustomerApi):
     """GET: enrolment status (never the template). DELETE: delete biometric data, with receipt."""
 
     @extend_schema(responses=TemplateOutput)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(TemplateOutput(template_payload(self.customer(request))).data)
 
     @extend_schema(responses=DeletionOutput)
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         receipt = services.face_biometrics_delete(
             customer=self.customer(request), reason=BiometricDeletion.Reason.CUSTOMER_REQUEST
         )

@@ -9,18 +9,18 @@ from typing import Any
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers import exports, services, wallet
 from customers.api.base import CustomerApi, ProfileOutput, StatementLineOutput
+from facepay.permissions import AuthenticatedRequest
 
 
 class WalletApi(CustomerApi):
     """Balance and every wallet movement (from the ledger), newest first."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         customer = self.customer(request)
         lines = wallet.book().statement(customer_id=customer.pk)
         return Response(
@@ -51,7 +51,7 @@ class WalletTopUpApi(CustomerApi):
         return wallet.book().top_up(**movement)
 
     @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         customer = self.customer(request)
         services.require_open(customer)
         payload = self.InputSerializer(data=request.data)
@@ -98,7 +98,7 @@ class LimitsApi(CustomerApi):
         confirm_free_up_to_minor = serializers.IntegerField(required=False, default=0)
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
-    def put(self, request: Request) -> Response:
+    def put(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         customer = services.customer_limits_update(
@@ -115,7 +115,7 @@ class FacePaySwitchApi(CustomerApi):
         is_enabled = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         customer = services.customer_face_pay_set(
@@ -132,7 +132,7 @@ class PaymentPinApi(CustomerApi):
         pin = serializers.CharField(max_length=12)
 
     @extend_schema(request=InputSerializer, responses={204: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.payment_pin_set(customer=self.customer(request), pin=payload.validated_data["pin"])
@@ -143,7 +143,7 @@ class PaymentCodeApi(CustomerApi):
     """Issue a one-time payment code (6 digits + QR as SVG), valid 60 seconds."""
 
     @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         issued = services.payment_code_issue(customer=self.customer(request))
         return Response(
             {

@@ -205,7 +205,7 @@ OPERATOR_MOVES = {
     (Status.UNDER_REVIEW, Status.MORE_INFO_REQUESTED),
 }
 REASON_NEEDED = {Status.REJECTED, Status.MORE_INFO_REQUESTED}
-DECISION_SUBJECTS = {
+DECISION_SUBJECTS: dict[str, str] = {
     Status.SUBMITTED: "Your FacePay Street application was received",
     Status.UNDER_REVIEW: "Your FacePay Street application is under review",
     Status.APPROVED: "Your FacePay Street application is approved",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facepay.errors import FacePayError
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors, services
 from merchants.forms import (
     ApplicationForm,
@@ -56,7 +56,7 @@ def _application_initial(merchant: Merchant | None) -> dict[str, str]:
 
 
 @role_required(Role.MERCHANT_OWNER)
-def application(request: HttpRequest) -> HttpResponse:
+def application(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The owner's application: edit while draft / more information requested, else read."""
     merchant = selectors.merchant_for_owner(user=request.user)
     is_editable = merchant is None or merchant.status in services.EDITABLE_STATUSES
@@ -73,7 +73,8 @@ def application(request: HttpRequest) -> HttpResponse:
                     actor=request.user, merchant=merchant, **form.cleaned_data
                 )
             except FacePayError as error:
-                form.add_error(error.extra.get("field"), error.message)  # type: ignore[arg-type]
+                field = error.extra.get("field")
+                form.add_error(field if isinstance(field, str) else None, error.message)
                 status = 400
             else:
                 messages.success(request, _("Application saved."))
@@ -91,7 +92,7 @@ def application(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.MERCHANT_OWNER)
 @require_POST
-def application_submit(request: HttpRequest) -> HttpResponse:
+def application_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     merchant = selectors.merchant_for_owner(user=request.user)
     if merchant is None:
         messages.error(request, _("Fill in the application first."))
@@ -106,7 +107,7 @@ def application_submit(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MERCHANT_OWNER, Role.OPERATOR)
-def licence(request: HttpRequest, merchant_id: int) -> HttpResponse:
+def licence(request: AuthenticatedHttpRequest, merchant_id: int) -> FileResponse:
     """The uploaded licence, for its owner and operators only."""
     merchant = get_object_or_404(Merchant, pk=merchant_id)
     if not (request.user.is_operator or merchant.owner_id == request.user.pk):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facepay.errors import FacePayError
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors, services
 from merchants.errors import StoreForbidden
 from merchants.forms import (
@@ -23,7 +23,7 @@ from merchants.views.base import MANAGER_ROLES, PORTAL_ROLES, Role, refuse_or_me
 
 
 @role_required(*PORTAL_ROLES)
-def stores(request: HttpRequest) -> HttpResponse:
+def stores(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Stores, their cashiers and terminals; owners get the forms to change them."""
     user = request.user
     merchant = selectors.merchant_for_owner(user=user)
@@ -55,7 +55,7 @@ def stores(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.MERCHANT_OWNER)
 @require_POST
-def store_create(request: HttpRequest) -> HttpResponse:
+def store_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     merchant = selectors.merchant_for_owner(user=request.user)
     form = StoreForm(request.POST)
     if merchant is None:
@@ -71,7 +71,7 @@ def store_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGER_ROLES)
 @require_POST
-def staff_invite(request: HttpRequest, store_id: int) -> HttpResponse:
+def staff_invite(request: AuthenticatedHttpRequest, store_id: int) -> HttpResponse:
     try:
         store = selectors.store_get_for_manager(user=request.user, store_id=store_id)
     except StoreForbidden as error:
@@ -96,7 +96,7 @@ def staff_invite(request: HttpRequest, store_id: int) -> HttpResponse:
 
 @role_required(*MANAGER_ROLES)
 @require_POST
-def staff_remove(request: HttpRequest, staff_id: int) -> HttpResponse:
+def staff_remove(request: AuthenticatedHttpRequest, staff_id: int) -> HttpResponse:
     assignment = StoreStaff.objects.select_related("store__merchant").filter(pk=staff_id).first()
     if assignment is None:
         raise PermissionDenied
@@ -115,7 +115,7 @@ def _secret_page(request: HttpRequest, credentials: services.TerminalCredentials
 
 @role_required(*MANAGER_ROLES)
 @require_POST
-def terminal_register(request: HttpRequest, store_id: int) -> HttpResponse:
+def terminal_register(request: AuthenticatedHttpRequest, store_id: int) -> HttpResponse:
     try:
         store = selectors.store_get_for_manager(user=request.user, store_id=store_id)
     except StoreForbidden as error:
@@ -136,7 +136,7 @@ def terminal_register(request: HttpRequest, store_id: int) -> HttpResponse:
 
 @role_required(*MANAGER_ROLES)
 @require_POST
-def terminal_rotate(request: HttpRequest, terminal_id: int) -> HttpResponse:
+def terminal_rotate(request: AuthenticatedHttpRequest, terminal_id: int) -> HttpResponse:
     try:
         terminal = selectors.terminal_get_for_manager(user=request.user, terminal_id=terminal_id)
         credentials = services.terminal_rotate_secret(actor=request.user, terminal=terminal)
@@ -148,7 +148,7 @@ def terminal_rotate(request: HttpRequest, terminal_id: int) -> HttpResponse:
 
 @role_required(*MANAGER_ROLES)
 @require_POST
-def terminal_revoke(request: HttpRequest, terminal_id: int) -> HttpResponse:
+def terminal_revoke(request: AuthenticatedHttpRequest, terminal_id: int) -> HttpResponse:
     try:
         terminal = selectors.terminal_get_for_manager(user=request.user, terminal_id=terminal_id)
         services.terminal_revoke(actor=request.user, terminal=terminal)

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.permissions import has_role, signed_in_user
 from merchants import selectors
 from merchants.errors import MerchantForbidden, StoreForbidden
 from payments.models import PaymentAttempt, Refund, SettlementBatch
@@ -51,9 +51,9 @@ def scope_for(request: Request) -> Scope:
     payload = MerchantScopeInput(data=request.query_params)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    stores = selectors.store_list_for_user(user=request.user)
+    stores = selectors.store_list_for_user(user=signed_in_user(request))
     if merchant_id := data.get("merchant"):
-        selectors.merchant_get_for_user(user=request.user, merchant_id=merchant_id)
+        selectors.merchant_get_for_user(user=signed_in_user(request), merchant_id=merchant_id)
         stores = stores.filter(merchant_id=merchant_id)
     store_ids = list(stores.values_list("id", flat=True))
     if store_id := data.get("store"):
@@ -154,7 +154,7 @@ class MerchantPaymentListApi(ListAPIView):
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         scope = scope_for(self.request)
         return dashboard.payments_for_export(
             store_ids=scope.store_ids, start=scope.start, end=scope.end
@@ -188,7 +188,7 @@ class MerchantRefundListApi(ListAPIView):
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         scope = scope_for(self.request)
         return (
             dashboard.refunds_in(
@@ -232,14 +232,14 @@ class MerchantSettlementListApi(ListAPIView):
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        merchants = selectors.merchant_list_for_user(user=self.request.user)
+    def get_queryset(self):
+        merchants = list(selectors.merchant_list_for_user(user=signed_in_user(self.request)))
         if merchant_id := self.request.query_params.get("merchant"):
             if not merchant_id.isdigit():
                 raise MerchantForbidden(_("You may not see this merchant."))
             merchants = [
                 selectors.merchant_get_for_user(
-                    user=self.request.user, merchant_id=int(merchant_id)
+                    user=signed_in_user(self.request), merchant_id=int(merchant_id)
                 )
             ]
         return dashboard.settlement_batches(merchant_ids=[m.pk for m in merchants])

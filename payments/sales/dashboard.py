@@ -135,7 +135,9 @@ def figures(
     currency = currency or settings.FACEPAY_CURRENCY
     payments = captured_payments(store_ids=store_ids, start=start, end=end, currency=currency)
     totals = payments.aggregate(count=Count("id"), gross=Sum("amount_minor"), fees=Sum("fee_minor"))
-    per_customer = payments.exclude(customer_id=None).values("customer_id").annotate(n=Count("id"))
+    per_customer = (
+        payments.exclude(customer_id__isnull=True).values("customer_id").annotate(n=Count("id"))
+    )
     counts = [row["n"] for row in per_customer]
     refund_totals = refunds_in(
         store_ids=store_ids, start=start, end=end, currency=currency

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import csv
 from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from facepay import money
 from facepay.models import User
-from facepay.money import CURRENCY_EXPONENTS
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors
 from merchants.forms import DashboardFilterForm
 from payments.sales import charts, dashboard
@@ -26,7 +25,9 @@ PORTAL_ROLES = (Role.MERCHANT_OWNER, Role.STORE_STAFF, Role.OPERATOR)
 MANAGER_ROLES = (Role.MERCHANT_OWNER, Role.OPERATOR)
 
 
-def _dashboard_scope(request: HttpRequest) -> tuple[DashboardFilterForm, list[int], date, date]:
+def _dashboard_scope(
+    request: AuthenticatedHttpRequest,
+) -> tuple[DashboardFilterForm, list[int], date, date]:
     """The filter form, the store ids to count and the period; refuses an unseen store."""
     stores = selectors.store_list_for_user(user=request.user).order_by("id")
     form = DashboardFilterForm(request.GET or None, stores=stores, today=dashboard.today_local())
@@ -41,7 +42,7 @@ def _dashboard_scope(request: HttpRequest) -> tuple[DashboardFilterForm, list[in
 
 
 @role_required(*PORTAL_ROLES)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The sales dashboard (owner: every store; cashier: assigned stores)."""
     user = request.user
     merchant = selectors.merchant_for_owner(user=user)
@@ -77,10 +78,6 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _decimal(amount_minor: int, currency: str) -> str:
-    return str(Decimal(amount_minor).scaleb(-CURRENCY_EXPONENTS.get(currency, 2)))
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -102,20 +99,22 @@ PAYMENT_CSV_HEADER = [
 
 
 @role_required(*PORTAL_ROLES)
-def payments_csv(request: HttpRequest) -> HttpResponse:
+def payments_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """Captured payments of the filtered stores and days as CSV (no customer identities)."""
     _form, store_ids, start, end = _dashboard_scope(request)
     rows = dashboard.payments_for_export(store_ids=store_ids, start=start, end=end)
     writer = csv.writer(_Echo())
     zone = timezone.get_current_timezone()
 
-    def lines():  # type: ignore[no-untyped-def]
+    def lines():
         yield writer.writerow(PAYMENT_CSV_HEADER)
         for attempt in rows.iterator():
+            captured_at = attempt.captured_at
+            assert captured_at is not None  # noqa: S101 - the export lists captured payments
             yield writer.writerow(
                 [
                     attempt.public_id,
-                    attempt.captured_at.astimezone(zone).isoformat(),
+                    captured_at.astimezone(zone).isoformat(),
                     attempt.store.name,
                     attempt.terminal.name,
                     attempt.method,
@@ -123,8 +122,8 @@ def payments_csv(request: HttpRequest) -> HttpResponse:
                     attempt.fee_minor,
                     attempt.refunded_minor,
                     attempt.currency,
-                    _decimal(attempt.amount_minor, attempt.currency),
-                    _decimal(attempt.fee_minor, attempt.currency),
+                    str(money.to_major(attempt.amount_minor, attempt.currency)),
+                    str(money.to_major(attempt.fee_minor, attempt.currency)),
                 ]
             )
 
@@ -138,7 +137,7 @@ def _settlement_merchant_ids(user: User) -> list[int]:
 
 
 @role_required(*MANAGER_ROLES)
-def settlements(request: HttpRequest) -> HttpResponse:
+def settlements(request: AuthenticatedHttpRequest) -> HttpResponse:
     batches = dashboard.settlement_batches(
         merchant_ids=_settlement_merchant_ids(request.user)
     ).select_related("merchant")
@@ -161,13 +160,13 @@ SETTLEMENT_CSV_HEADER = [
 
 
 @role_required(*MANAGER_ROLES)
-def settlements_csv(request: HttpRequest) -> HttpResponse:
+def settlements_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     batches = dashboard.settlement_batches(
         merchant_ids=_settlement_merchant_ids(request.user)
     ).select_related("merchant")
     writer = csv.writer(_Echo())
 
-    def lines():  # type: ignore[no-untyped-def]
+    def lines():
         yield writer.writerow(SETTLEMENT_CSV_HEADER)
         for batch in batches.iterator():
             yield writer.writerow(
