@@ -153,3 +153,21 @@ def terminal_list_active_for_user(*, user: User) -> QuerySet[Terminal]:
 def store_list_all() -> list[Store]:
     """Every store with its merchant, oldest first (the demo seeding's street)."""
     return list(Store.objects.select_related("merchant").order_by("pk"))
+
+
+def store_ids_in_scope(
+    *, user: User, store_id: int | None = None, merchant_id: int | None = None
+) -> list[int]:
+    """The one viewer scope of merchant figures (dashboard page, API, live feed): the ids of the
+    stores the viewer may see, narrowed to one merchant's (MerchantForbidden when the viewer may
+    not see it) and then to one store (StoreForbidden when it is not among them)."""
+    stores = store_list_for_user(user=user)
+    if merchant_id is not None:
+        merchant_get_for_user(user=user, merchant_id=merchant_id)
+        stores = stores.filter(merchant_id=merchant_id)
+    store_ids = list(stores.order_by("id").values_list("id", flat=True))
+    if store_id is not None:
+        if store_id not in store_ids:
+            raise StoreForbidden(_("You may not see this store."), store_id=store_id)
+        store_ids = [store_id]
+    return store_ids

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from facepay.models import User
 from facepay.permissions import has_role, signed_in_user
 from merchants import selectors
-from merchants.errors import MerchantForbidden, StoreForbidden
+from merchants.errors import MerchantForbidden
 from payments.models import PaymentAttempt, Refund, SettlementBatch
 from payments.sales import dashboard
 
@@ -51,15 +51,9 @@ def scope_for(request: Request) -> Scope:
     payload = MerchantScopeInput(data=request.query_params)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    stores = selectors.store_list_for_user(user=signed_in_user(request))
-    if merchant_id := data.get("merchant"):
-        selectors.merchant_get_for_user(user=signed_in_user(request), merchant_id=merchant_id)
-        stores = stores.filter(merchant_id=merchant_id)
-    store_ids = list(stores.values_list("id", flat=True))
-    if store_id := data.get("store"):
-        if store_id not in store_ids:
-            raise StoreForbidden(_("You may not see this store."), store_id=store_id)
-        store_ids = [store_id]
+    store_ids = selectors.store_ids_in_scope(
+        user=signed_in_user(request), store_id=data.get("store"), merchant_id=data.get("merchant")
+    )
     end = data.get("end") or dashboard.today_local()
     start = data.get("start") or end - timedelta(days=data.get("days", 30) - 1)
     if start > end:

@@ -17,6 +17,7 @@ from facepay import money
 from facepay.models import User
 from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors
+from merchants.errors import StoreForbidden
 from merchants.forms import DashboardFilterForm
 from payments.sales import charts, dashboard
 
@@ -31,12 +32,15 @@ def _dashboard_scope(
     """The filter form, the store ids to count and the period; refuses an unseen store."""
     stores = selectors.store_list_for_user(user=request.user).order_by("id")
     form = DashboardFilterForm(request.GET or None, stores=stores, today=dashboard.today_local())
-    visible = list(stores.values_list("id", flat=True))
-    store_ids = visible
-    if requested := request.GET.get("store"):
-        if not requested.isdigit() or int(requested) not in visible:
-            raise PermissionDenied(_("You may not see this store."))
-        store_ids = [int(requested)]
+    requested = request.GET.get("store") or ""
+    if requested and not requested.isdigit():
+        raise PermissionDenied(_("You may not see this store."))
+    try:
+        store_ids = selectors.store_ids_in_scope(
+            user=request.user, store_id=int(requested) if requested else None
+        )
+    except StoreForbidden as error:
+        raise PermissionDenied(error.message) from error
     start, end = form.period()
     return form, store_ids, start, end
 
