@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -170,12 +171,24 @@ def rescore(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpResponse
     return redirect("credit:merchant_detail", merchant_id=merchant.pk)
 
 
+def _form_refused(request: HttpRequest, form: forms.Form) -> bool:
+    """An invalid form (an unknown tier, a text over its length) is refused on the page with its
+    errors; the service is not called with half the input."""
+    if form.is_valid():
+        return False
+    for field_errors in form.errors.values():
+        for message in field_errors:
+            messages.error(request, str(message))
+    return True
+
+
 @role_required(*FINANCE)
 @require_POST
 def override_request(request: AuthenticatedHttpRequest, score_id: int) -> HttpResponse:
     score = get_object_or_404(CreditScore, pk=score_id)
     form = OverrideForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_detail", merchant_id=score.merchant_id)
     try:
         services.score_override_request(
             actor=request.user,
@@ -195,7 +208,8 @@ def override_request(request: AuthenticatedHttpRequest, score_id: int) -> HttpRe
 def override_decide(request: AuthenticatedHttpRequest, override_id: int) -> HttpResponse:
     override = get_object_or_404(ScoreOverride, pk=override_id)
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_detail", merchant_id=override.merchant_id)
     approve = request.POST.get("decision") == "approve"
     try:
         services.score_override_decide(
@@ -216,7 +230,8 @@ def override_decide(request: AuthenticatedHttpRequest, override_id: int) -> Http
 def contest_resolve(request: AuthenticatedHttpRequest, contest_id: int) -> HttpResponse:
     contest = get_object_or_404(ScoreContest, pk=contest_id)
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_detail", merchant_id=contest.merchant_id)
     try:
         services.score_contest_resolve(
             actor=request.user,
@@ -336,11 +351,12 @@ def merchant_score(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def contest_open(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpResponse:
     merchant = merchant_selectors.merchant_get(merchant_id=merchant_id)
+    if merchant is None:
+        raise Http404
     form = ContestForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_score")
     try:
-        if merchant is None:
-            raise Http404
         services.score_contest_open(
             actor=request.user, merchant=merchant, message=form.cleaned_data.get("message", "")
         )
