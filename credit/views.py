@@ -18,7 +18,7 @@ from credit import charts, exports, scorecard, selectors, services
 from credit.forms import ContestForm, DecisionForm, OutcomesUploadForm, OverrideForm, RankFilterForm
 from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
 from credit.templatetags import credit_labels
-from facepay import money
+from facepay import money, pages
 from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.permissions import AuthenticatedHttpRequest, role_required
@@ -104,7 +104,7 @@ def score_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         rows = services.credit_scores_compute_now(actor=request.user)
     except FacePayError as error:
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("%(n)d merchants scored.") % {"n": len(rows)})
     return redirect("credit:home")
@@ -165,7 +165,7 @@ def rescore(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpResponse
     try:
         row = services.credit_score_rescore(actor=request.user, merchant=merchant)
     except FacePayError as error:
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Re-scored: %(score)s") % {"score": row.score or "—"})
     return redirect("credit:merchant_detail", merchant_id=merchant.pk)
@@ -197,7 +197,7 @@ def override_request(request: AuthenticatedHttpRequest, score_id: int) -> HttpRe
             justification=form.cleaned_data.get("justification", ""),
         )
     except FacePayError as error:
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Override recorded; a second reviewer must approve it."))
     return redirect("credit:merchant_detail", merchant_id=score.merchant_id)
@@ -219,7 +219,7 @@ def override_decide(request: AuthenticatedHttpRequest, override_id: int) -> Http
             note=form.cleaned_data.get("note", ""),
         )
     except FacePayError as error:
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Override approved.") if approve else _("Override rejected."))
     return redirect("credit:merchant_detail", merchant_id=override.merchant_id)
@@ -240,7 +240,7 @@ def contest_resolve(request: AuthenticatedHttpRequest, contest_id: int) -> HttpR
             note=form.cleaned_data.get("note", ""),
         )
     except FacePayError as error:
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Request resolved."))
     return redirect("credit:merchant_detail", merchant_id=contest.merchant_id)
@@ -285,7 +285,7 @@ def models(request: AuthenticatedHttpRequest) -> HttpResponse:
                     actor=request.user, file_name=upload.name, content=upload.read()
                 )
             except FacePayError as error:
-                messages.error(request, error.message)
+                pages.refuse(request, error)
             else:
                 messages.success(request, _("Learned card fitted: %(v)s") % {"v": model.version})
                 return redirect("credit:model_detail", model_id=model.pk)
@@ -323,7 +323,7 @@ def model_promote(request: AuthenticatedHttpRequest, model_id: int) -> HttpRespo
             services.score_model_approve_promotion(actor=request.user, model=model)
             messages.success(request, _("The card is now active."))
     except FacePayError as error:
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     return redirect("credit:model_detail", model_id=model.pk)
 
 
@@ -361,9 +361,7 @@ def contest_open(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpRes
             actor=request.user, merchant=merchant, message=form.cleaned_data.get("message", "")
         )
     except FacePayError as error:
-        if error.http_status == 404:
-            raise Http404 from error
-        messages.error(request, error.message)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Your request was sent to the finance office."))
     return redirect("credit:merchant_score")

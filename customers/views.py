@@ -21,7 +21,7 @@ from customers import exports, forms, selectors, services, sms
 from customers import wallet as wallet_port
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
-from facepay import money
+from facepay import money, pages
 from facepay.errors import FacePayError
 from facepay.face.config import get_config
 from facepay.models import User
@@ -45,10 +45,6 @@ def customer_page(view: CustomerView) -> Callable[..., HttpResponseBase]:
     return wrapper
 
 
-def refuse(request: HttpRequest, exc: FacePayError) -> None:
-    messages.error(request, f"{exc.message} ({exc.code})")
-
-
 def _status(customer: Customer) -> dict[str, Any]:
     return {
         "is_phone_verified": customer.is_phone_verified,
@@ -67,7 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             customer = services.customer_sign_up(**form.cleaned_data, ip_address=client_ip(request))
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We have texted you a code."))
@@ -92,7 +88,7 @@ def verify_phone(request: AuthenticatedHttpRequest, customer: Customer) -> HttpR
                 messages.success(request, _("Your phone number is verified."))
                 return redirect("customers:consent")
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
     is_development_sender = settings.DEBUG and sms.is_development_sender()
     return render(
         request,
@@ -113,7 +109,7 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
                 customer=customer, display_name=form.cleaned_data["display_name"]
             )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:home")
@@ -156,7 +152,7 @@ def consent(request: HttpRequest, customer: Customer) -> HttpResponse:
                     request, _("Consent withdrawn. Any face template was deleted at once.")
                 )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         return redirect("customers:consent")
     services.consent_documents_ensure()
     state = selectors.consent_state(customer=customer)
@@ -194,7 +190,7 @@ def enrol(request: HttpRequest, customer: Customer) -> HttpResponse:
         try:
             services.face_enrol(customer=customer, images=images, ip_address=client_ip(request))
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             messages.success(request, _("Your face is enrolled."))
         return redirect("customers:enrol")
@@ -262,7 +258,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
                 idempotency_key=data["idempotency_key"],
             )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             messages.success(
                 request,
@@ -362,7 +358,7 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
             if action == "code":
                 issued = services.payment_code_issue(customer=customer)
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         customer.refresh_from_db()
     return render(
         request,
@@ -397,7 +393,7 @@ def privacy(request: HttpRequest, customer: Customer) -> HttpResponse:
                 services.customer_account_close(customer=customer, ip_address=client_ip(request))
                 return render(request, "customers/closed.html", {})
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
     return render(
         request,
         "customers/privacy.html",

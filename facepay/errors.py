@@ -23,6 +23,12 @@ class FacePayError(Exception):
         self.extra = extra
 
 
+class OutOfScope(FacePayError):
+    """The viewer may not see this object: a page answers with a 403/404 page, not a message."""
+
+    code, http_status = "forbidden", 403
+
+
 class NotFound(FacePayError):
     code, http_status = "not_found", 404
 

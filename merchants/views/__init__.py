@@ -3,11 +3,9 @@ staff, terminals). The sales pages (dashboard, CSVs, settlements) read the ledge
 payments.sales and facepay.urls mounts them here."""
 
 from merchants.views.base import (
-    FORBIDDEN,
     MANAGER_ROLES,
     PORTAL_ROLES,
     Role,
-    refuse_or_message,
 )
 from merchants.views.onboarding import (
     REVIEW_ACTIONS,
@@ -29,7 +27,6 @@ from merchants.views.stores import (
 )
 
 __all__ = [
-    "FORBIDDEN",
     "MANAGER_ROLES",
     "PORTAL_ROLES",
     "REVIEW_ACTIONS",
@@ -37,7 +34,6 @@ __all__ = [
     "application",
     "application_submit",
     "licence",
-    "refuse_or_message",
     "review_decide",
     "review_queue",
     "signup",

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from facepay import pages
 from facepay.errors import FacePayError
 from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors, services
@@ -19,7 +20,7 @@ from merchants.forms import (
     ReviewDecisionForm,
 )
 from merchants.models import Merchant
-from merchants.views.base import Role, refuse_or_message
+from merchants.views.base import Role
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -100,7 +101,7 @@ def application_submit(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         services.merchant_application_submit(actor=request.user, merchant=merchant)
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Application submitted. We will e-mail you the decision."))
     return redirect("merchants:application")
@@ -162,7 +163,7 @@ def review_decide(request: HttpRequest, merchant_id: int) -> HttpResponse:
             request.user, merchant, form.cleaned_data["reason"]
         )
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
     else:
         merchant.refresh_from_db()
         messages.success(request, f"{merchant.name}: {merchant.get_status_display()}")

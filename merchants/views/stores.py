@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from facepay import pages
 from facepay.errors import FacePayError
 from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors, services
@@ -19,7 +20,7 @@ from merchants.forms import (
     TerminalForm,
 )
 from merchants.models import StoreStaff
-from merchants.views.base import MANAGER_ROLES, PORTAL_ROLES, Role, refuse_or_message
+from merchants.views.base import MANAGER_ROLES, PORTAL_ROLES, Role
 
 
 @role_required(*PORTAL_ROLES)
@@ -88,7 +89,7 @@ def staff_invite(request: AuthenticatedHttpRequest, store_id: int) -> HttpRespon
             **form.cleaned_data,
         )
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
     return redirect("merchants:stores")
@@ -103,7 +104,7 @@ def staff_remove(request: AuthenticatedHttpRequest, staff_id: int) -> HttpRespon
     try:
         services.staff_remove(actor=request.user, assignment=assignment)
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
     return redirect("merchants:stores")
 
 
@@ -129,7 +130,7 @@ def terminal_register(request: AuthenticatedHttpRequest, store_id: int) -> HttpR
             actor=request.user, store=store, name=form.cleaned_data["name"]
         )
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
         return redirect("merchants:stores")
     return _secret_page(request, credentials)
 
@@ -141,7 +142,7 @@ def terminal_rotate(request: AuthenticatedHttpRequest, terminal_id: int) -> Http
         terminal = selectors.terminal_get_for_manager(user=request.user, terminal_id=terminal_id)
         credentials = services.terminal_rotate_secret(actor=request.user, terminal=terminal)
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
         return redirect("merchants:stores")
     return _secret_page(request, credentials)
 
@@ -153,7 +154,7 @@ def terminal_revoke(request: AuthenticatedHttpRequest, terminal_id: int) -> Http
         terminal = selectors.terminal_get_for_manager(user=request.user, terminal_id=terminal_id)
         services.terminal_revoke(actor=request.user, terminal=terminal)
     except FacePayError as error:
-        refuse_or_message(request, error)
+        pages.refuse(request, error)
     else:
         messages.success(request, _("Terminal revoked."))
     return redirect("merchants:stores")
