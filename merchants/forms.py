@@ -9,8 +9,9 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from facepay.models import User
-from merchants.dashboard import PERIODS
 from merchants.models import Merchant, Store
+
+PERIODS = (7, 30, 90)  # the dashboard's periods, in days
 
 
 class OwnerSignUpForm(UserCreationForm):

@@ -1,5 +1,8 @@
 """Sales figures for the merchant dashboard: read-only queries over the payments app's rows.
 
+The merchant portal's sales area lives in payments.sales because it reads the ledger; it is
+mounted under /merchants/ by facepay.urls.
+
 Everything is scoped to a set of stores (what the viewer may see) and to whole local days
 (Asia/Shanghai) from `start` to `end` inclusive. Customers are only ever counted, never named.
 """
@@ -16,9 +19,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
+from merchants.forms import PERIODS as PERIODS  # the filter form owns the period choices
 from payments.models import PaymentAttempt, Refund, SettlementBatch
-
-PERIODS = (7, 30, 90)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from facepay.models import User
 from facepay.permissions import user_has_role
-from merchants import broadcasts, dashboard, selectors
+from merchants import selectors
+from payments.sales import dashboard
+from payments.sales import feed as broadcasts
 
 DASHBOARD_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
 
