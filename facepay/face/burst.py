@@ -17,6 +17,7 @@ Everything here is plain Python on numbers (no model, no Django): the engine tur
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -47,6 +48,7 @@ REASONS = (
     REASON_PASSIVE_SPOOF,
 )
 
+TRACKING_EYE_DISTANCE_PX = 60.0
 _LEFT_EYE = (36, 37, 38, 39, 40, 41)
 _RIGHT_EYE = (42, 43, 44, 45, 46, 47)
 # Points that stay put on a rigid face: jaw line, brows, nose, eye corners. Eyelids and lips
@@ -71,6 +73,8 @@ class BurstThresholds:
     nod_min_pitch_deg: float = 10.0
     planar_min_motion: float = 0.15  # landmark motion / eye distance that makes the test count
     planar_max_residual: float = 0.035  # homography residual / eye distance below this = plane
+    texture_min_motion: float = 0.15  # tracked skin-texture motion / eye distance that counts
+    texture_max_residual: float = 0.04  # tracked texture's homography residual: below = plane
     passive_threshold: float = 0.0  # median per-frame p(live) below this is refused
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -319,6 +323,83 @@ def planarity(tracks: list[np.ndarray]) -> Planarity:
     return Planarity(motion=largest_motion, residual=largest_residual)
 
 
+def texture_planarity(greys: list[np.ndarray], points68: np.ndarray) -> Planarity | None:
+    """The planarity test on the face's own texture, tracked from the first frame.
+
+    Corners inside the face (not on the eyes or the mouth, which move on their own) are tracked
+    with pyramidal Lucas-Kanade frame to frame (forward-backward checked); each frame's tracked
+    points are fitted with one homography from the first frame. Print dots and screen pixels
+    follow it to a fraction of a pixel; skin over a nose, cheeks and brows turning in 3-D does
+    not. Measured as the median residual over the eye distance (robust to a few lost tracks).
+    None when fewer than 12 points survive into the second frame.
+    """
+    scale = max(eye_distance(points68), 1e-6)
+    hull = cv2.convexHull(points68[list(range(0, 27))].astype(np.float32))
+    mask = np.zeros(greys[0].shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, hull.astype(np.int32), 255)
+    for region in (_LEFT_EYE, _RIGHT_EYE, tuple(range(48, 60))):
+        centre = points68[list(region)].mean(axis=0)
+        radius = int(0.3 * scale) if region != tuple(range(48, 60)) else int(0.45 * scale)
+        cv2.circle(mask, (int(centre[0]), int(centre[1])), radius, 0, -1)
+    start = cv2.goodFeaturesToTrack(
+        greys[0], maxCorners=150, qualityLevel=0.01, minDistance=max(3, int(scale / 12)), mask=mask
+    )
+    if start is None or len(start) < 12:
+        return None
+    reference = start.reshape(-1, 2).astype(np.float32)
+    current = reference.copy()
+    alive = np.ones(len(reference), bool)
+    largest_motion = 0.0
+    largest_residual = 0.0
+    window = (max(15, int(scale / 3) | 1),) * 2
+    for previous_grey, grey in itertools.pairwise(greys):
+        forward, status, _error = cv2.calcOpticalFlowPyrLK(
+            previous_grey, grey, current, None, winSize=window, maxLevel=3
+        )
+        backward, back_status, _error = cv2.calcOpticalFlowPyrLK(
+            grey, previous_grey, forward, None, winSize=window, maxLevel=3
+        )
+        agrees = np.linalg.norm(backward - current, axis=1) < 1.0
+        alive &= status.ravel().astype(bool) & back_status.ravel().astype(bool) & agrees
+        current = forward
+        if alive.sum() < 12:
+            break
+        source, target = reference[alive], current[alive]
+        homography, _mask = cv2.findHomography(source, target, 0)
+        if homography is None:
+            break
+        projected = cv2.perspectiveTransform(source[None].astype(np.float64), homography)[0]
+        residual = float(np.median(np.linalg.norm(target - projected, axis=1)))
+        motion = float(np.median(np.linalg.norm(target - source, axis=1)))
+        largest_motion = max(largest_motion, motion / scale)
+        largest_residual = max(largest_residual, residual / scale)
+    if largest_motion == 0.0 and largest_residual == 0.0 and alive.sum() < 12:
+        return None
+    return Planarity(motion=largest_motion, residual=largest_residual)
+
+
+def burst_texture_planarity(
+    frames_bgr: list[np.ndarray], observations: list[FrameObservation]
+) -> Planarity | None:
+    """`texture_planarity` of a burst, from the first frame's landmarks; None when it has none."""
+    first = observations[0].points68 if observations else None
+    if first is None:
+        return None
+    # Track at about 60 px between the eyes: enough texture, and a big face costs no more.
+    factor = min(1.0, TRACKING_EYE_DISTANCE_PX / max(eye_distance(first), 1e-6))
+    greys = [
+        cv2.resize(
+            cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY),
+            None,
+            fx=factor,
+            fy=factor,
+            interpolation=cv2.INTER_AREA,
+        )
+        for frame in frames_bgr
+    ]
+    return texture_planarity(greys, first * np.float32(factor))
+
+
 def identity_spread(embeddings: list[np.ndarray]) -> float:
     """The weakest link: each sampled frame's best cosine to another sampled frame, lowest.
 
@@ -333,14 +414,19 @@ def identity_spread(embeddings: list[np.ndarray]) -> float:
 
 
 def decide(
-    observations: list[FrameObservation], *, challenge: str, thresholds: BurstThresholds
+    observations: list[FrameObservation],
+    *,
+    challenge: str,
+    thresholds: BurstThresholds,
+    texture: Planarity | None = None,
 ) -> LivenessDecision:
     """One decision for a burst whose shape has passed `check_burst_shape`.
 
     The first failed check gives the reason, in this order: face missing in a frame, face
     changed, challenge done too early, challenge not performed, planar face, passive score.
     A planar face is refused for a turn or a nod whatever the motion (the challenge itself
-    must show parallax), and for a blink when the face moved enough for the test to count.
+    must show parallax), and for a blink when the face moved enough for the test to count;
+    `texture` (the tracked skin texture's planarity) refuses whenever it moved enough.
     """
     details: dict[str, Any] = {"frames": len(observations)}
     missing = [index for index, item in enumerate(observations) if item.points68 is None]
@@ -373,9 +459,17 @@ def decide(
     details["passive_median"] = None if passive is None else round(passive, 4)
     if not outcome.is_performed:
         return LivenessDecision(False, outcome.reason, challenge, details)
-    is_planar = plane.residual < thresholds.planar_max_residual
-    counts = challenge != "blink" or plane.motion >= thresholds.planar_min_motion
-    if is_planar and counts:
+    is_planar = plane.residual < thresholds.planar_max_residual and (
+        challenge != "blink" or plane.motion >= thresholds.planar_min_motion
+    )
+    if texture is not None:
+        details["texture_motion"] = round(texture.motion, 4)
+        details["texture_residual"] = round(texture.residual, 4)
+        is_planar = is_planar or (
+            texture.residual < thresholds.texture_max_residual
+            and texture.motion >= thresholds.texture_min_motion
+        )
+    if is_planar:
         return LivenessDecision(False, REASON_PLANAR_FACE, challenge, details)
     if passive is None or passive < thresholds.passive_threshold:
         return LivenessDecision(False, REASON_PASSIVE_SPOOF, challenge, details)

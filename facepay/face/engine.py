@@ -332,6 +332,7 @@ class FaceEngine:
     ) -> list[burst.FrameObservation]:
         """Landmarks, pose and passive score of the most prominent face in every frame, and an
         embedding on `identity_samples` frames spread over the burst (for the identity check).
+        The texture planarity test is `burst.texture_planarity` on the same frames.
 
         Raises BurstLandmarksUnavailable when the pack has no 68-point landmarker.
         """

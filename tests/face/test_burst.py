@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from facepay.face import burst, errors
+from facepay.face import burst, errors, liveness_eval
 from facepay.face.engine import FaceEngine
 
 FRAME_MS = 1000.0 / 7.5
@@ -351,3 +351,101 @@ def test_engine_accepts_a_live_blink_and_refuses_the_same_face_as_a_still(
     )
     assert (live.is_live, live.reason) == (True, None)
     assert (still.is_live, still.reason) == (False, burst.REASON_CHALLENGE_NOT_PERFORMED)
+
+
+# --- the kit figures ----------------------------------------------------------------------------
+
+
+def kit_row(
+    kind: str, species: str, identity: str, challenge: str = "turn_left"
+) -> liveness_eval.KitRow:
+    return liveness_eval.KitRow(
+        id=f"{species}-{identity}",
+        kind=kind,
+        species=species,
+        identity=identity,
+        challenge=challenge,
+        file="x.mp4",
+        start=0,
+        stride=1,
+        is_mirrored=False,
+    )
+
+
+def test_figures_give_apcer_per_species_and_bpcer_on_live():
+    base = face_points()
+    flat = [
+        observation(i, planar_moved(base, angle_deg=-a), yaw=a) for i, a in enumerate(ramp(4, 25.0))
+    ]
+    no_face = [observation(i, None) for i in range(15)]
+    measured = [
+        liveness_eval.Measured(kit_row("live", "live", "a"), tuple(live_turn_burst()), 0.2, None),
+        liveness_eval.Measured(kit_row("live", "live", "b"), tuple(flat), 0.2, None),
+        liveness_eval.Measured(kit_row("attack", "print_flat", "c"), tuple(flat), 0.3, None),
+        liveness_eval.Measured(kit_row("attack", "print_flat", "d"), tuple(no_face), 0.3, None),
+        liveness_eval.Measured(
+            kit_row("attack", "video_replay", "e"), tuple(live_turn_burst()), 0.4, None
+        ),
+    ]
+    outcomes = liveness_eval.decide_all(measured, THRESHOLDS)
+    figures = liveness_eval.figures(outcomes)
+    assert figures["live"].rate == 0.5  # BPCER: one of two live bursts refused
+    assert figures["print_flat"].rate == 0.0
+    assert figures["print_flat"].non_response == 1
+    assert figures["print_flat"].reasons == {
+        burst.REASON_FACE_MISSING: 1,
+        burst.REASON_PLANAR_FACE: 1,
+    }
+    assert figures["video_replay"].rate == 1.0
+    assert figures["video_replay"].by_challenge == {"turn_left": [1, 1]}
+    report = liveness_eval.report_json(outcomes, measured, THRESHOLDS)
+    assert report["attack_non_response_rate"] == round(1 / 3, 4)
+
+
+# --- planarity of the tracked texture -----------------------------------------------------------
+
+
+def textured_frame(seed: int = 3) -> np.ndarray:
+    """A grey frame full of trackable blobs (like print dots or skin pores at this scale)."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 255, (300, 400)).astype(np.uint8)
+    return cv2.GaussianBlur(noise, (0, 0), 1.5)
+
+
+def test_texture_planarity_of_a_tilting_card_is_one_homography():
+    base = textured_frame()
+    corners = np.float32([[0, 0], [400, 0], [400, 300], [0, 300]])
+    greys = []
+    for step in range(10):
+        shift = np.float32([[0, step], [-step, 0], [-step, 0], [0, -step]]) * 1.5
+        homography = cv2.getPerspectiveTransform(corners, corners + shift)
+        greys.append(cv2.warpPerspective(base, homography, (400, 300)))
+    measure = burst.texture_planarity(greys, face_points().astype(np.float32))
+    assert measure is not None
+    assert measure.motion > 0.1
+    assert measure.residual < 0.01
+
+
+def test_texture_planarity_of_a_bulging_surface_is_not():
+    base = textured_frame()
+    grid_y, grid_x = np.mgrid[0:300, 0:400].astype(np.float32)
+    # The middle of the face (the nose) slides further than its rim: parallax of a turning head.
+    bulge = np.exp(-((grid_x - 200) ** 2 + (grid_y - 130) ** 2) / (2 * 45.0**2))
+    greys = []
+    for step in range(10):
+        shift = step * (1.0 + 4.0 * bulge)
+        greys.append(cv2.remap(base, grid_x - shift, grid_y, cv2.INTER_LINEAR))
+    measure = burst.texture_planarity(greys, face_points().astype(np.float32))
+    assert measure is not None
+    assert measure.residual > burst.BurstThresholds().texture_max_residual
+
+
+def test_decide_all_uses_the_tracked_texture():
+    flat_texture = burst.Planarity(motion=0.5, residual=0.005)
+    row = kit_row("attack", "screen_photo", "f")
+    with_texture = liveness_eval.Measured(row, tuple(live_turn_burst()), 0.3, None, flat_texture)
+    without = liveness_eval.Measured(row, tuple(live_turn_burst()), 0.3, None, None)
+    refused, accepted = liveness_eval.decide_all([with_texture, without], THRESHOLDS)
+    assert (refused.is_accepted, refused.reason) == (False, burst.REASON_PLANAR_FACE)
+    assert refused.details["texture_residual"] == 0.005
+    assert (accepted.is_accepted, accepted.reason) == (True, None)
