@@ -47,11 +47,14 @@ def accuracy(request: HttpRequest) -> HttpResponse:
     species_rows = []
     if liveness:
         for name, item in liveness["figures"]["species"].items():
-            is_live = name.startswith("live") and not name.endswith("_no_challenge")
+            if name.endswith("_no_challenge"):
+                measure = _("accepted without the action")
+            else:
+                measure = "BPCER" if name.startswith("live") else "APCER"
             species_rows.append(
                 {
                     "name": name,
-                    "measure": "BPCER" if is_live else "APCER",
+                    "measure": measure,
                     "rate_percent": 100 * item["rate"],
                     **{key: item[key] for key in ("presentations", "identities", "accepted")},
                 }

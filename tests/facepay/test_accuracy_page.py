@@ -28,6 +28,12 @@ def test_accuracy_page_shows_published_liveness_figures_without_login(client, re
         figures={
             "species": {
                 "live": {"presentations": 16, "identities": 14, "accepted": 15, "rate": 0.0625},
+                "live_no_challenge": {
+                    "presentations": 4,
+                    "identities": 4,
+                    "accepted": 1,
+                    "rate": 0.25,
+                },
                 "print_flat": {
                     "presentations": 100,
                     "identities": 100,
@@ -49,6 +55,7 @@ def test_accuracy_page_shows_published_liveness_figures_without_login(client, re
     assert "Measured 2026-11-30T20:15+08:00 on attack kit v1 (seed 12)." in page
     assert "BPCER 6.25 %" in page
     assert "APCER 2.00 %" in page
+    assert "accepted without the action 25.00 %" in page
     assert "Attacks with no face found at all (non-response): 1.00 %." in page
     assert page.count("Not measured yet for this pack.") == 2
 

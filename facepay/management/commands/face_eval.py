@@ -238,7 +238,9 @@ class Command(BaseCommand):
         header = f"  {'species':28} {'n':>5} {'ids':>4} {'accepted':>8} {'rate':>16}  reasons"
         self.stdout.write(header)
         for name, item in report["species"].items():
-            if name.startswith("live") and not name.endswith("_no_challenge"):
+            if name.endswith("_no_challenge"):
+                label = f"accepted {100 * item['rate']:.2f} %"
+            elif name.startswith("live"):
                 label = f"BPCER {100 * item['rate']:.2f} %"
             else:
                 label = f"APCER {100 * item['rate']:.2f} %"
