@@ -71,6 +71,12 @@ def read_labels(path: Path = LABELS) -> list[Live]:
         ]
 
 
+def clip_people(faces_dir: Path) -> dict[str, str]:
+    """Clip path (relative to liveness-dev) -> the person in it, from the set's manifest.csv."""
+    with (faces_dir / "liveness-dev" / "manifest.csv").open(newline="") as handle:
+        return {row["file"]: row["person"] for row in csv.DictReader(handle)}
+
+
 def read_clip(path: Path) -> list[np.ndarray]:
     capture = cv2.VideoCapture(str(path))
     frames = []
@@ -578,12 +584,13 @@ def main() -> None:
     (out / "attacks").mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows: list[dict[str, Any]] = []
+    people = clip_people(config.faces_dir)
     for live in read_labels():
         for is_mirrored in (False, True):
             challenge = live.challenge
             if is_mirrored and challenge.startswith("turn_"):
                 challenge = "turn_right" if challenge == "turn_left" else "turn_left"
-            person = live.clip.split("live_", 1)[1].rsplit("_s", 1)[0]
+            person = people[live.clip]
             rows.append(
                 {
                     "id": f"live-{Path(live.clip).stem}{'-mirror' if is_mirrored else ''}",
@@ -620,7 +627,7 @@ def main() -> None:
             if species == "video_replay":
                 clip = clip_names[number % len(clip_names)]
                 frames, params = render_replay(clips[clip], rng)
-                identity = clip.split("live_", 1)[1].rsplit("_s", 1)[0]
+                identity = people[clip]
                 source = f"FACEPAY_FACES_DIR/liveness-dev/{clip}"
             else:
                 item = sources[number]
