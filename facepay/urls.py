@@ -29,6 +29,7 @@ def app_urls(app: str, *modules: ModuleType) -> list[URLPattern | URLResolver]:
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
+    path("accuracy/", views.accuracy, name="accuracy"),
     path("healthz", views.healthz, name="healthz"),
     path("ops/", views.ops, name="ops"),
     path("ops/ping/", views.ops_ping, name="ops_ping"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -23,6 +25,71 @@ from facepay.tasks import ops_ping_task
 
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html")
+
+
+def _figure_rows(figures: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    rows = []
+    for key, label in labels.items():
+        value = figures.get(key)
+        if isinstance(value, float):
+            rows.append((label, f"{value:.4f}"))
+        elif value is not None:
+            rows.append((label, str(value)))
+    return rows
+
+
+def accuracy(request: HttpRequest) -> HttpResponse:
+    """Public, no login: the current model pack's measured figures, with date and data."""
+    figures = selectors.pack_figures_public()
+    verification = figures.sections.get("verification")
+    identification = figures.sections.get("identification")
+    liveness = figures.sections.get("liveness")
+    species_rows = []
+    if liveness:
+        for name, item in liveness["figures"]["species"].items():
+            if name.endswith("_no_challenge"):
+                measure = _("accepted without the action")
+            else:
+                measure = "BPCER" if name.startswith("live") else "APCER"
+            species_rows.append(
+                {
+                    "name": name,
+                    "measure": measure,
+                    "rate_percent": 100 * item["rate"],
+                    **{key: item[key] for key in ("presentations", "identities", "accepted")},
+                }
+            )
+    context = {
+        "figures": figures,
+        "verification": verification,
+        "verification_rows": _figure_rows(
+            verification["figures"] if verification else {},
+            {
+                "pairs": _("Pairs"),
+                "auc": _("ROC AUC"),
+                "eer": _("Equal error rate"),
+                "tar_at_far_1e-3": _("True accept rate at FAR 0.001"),
+                "lfw_official_folds_accuracy": _("LFW official folds accuracy"),
+            },
+        ),
+        "identification": identification,
+        "identification_rows": _figure_rows(
+            identification["figures"] if identification else {},
+            {
+                "gallery_size": _("Gallery size"),
+                "enrolled_probes": _("Enrolled probes"),
+                "non_enrolled_probes": _("Non-enrolled probes"),
+                "rank1": _("Rank-1 identification rate"),
+                "fnir_at_fpir_0.001": _("Miss rate (FNIR) at FPIR 0.001"),
+            },
+        ),
+        "liveness": liveness,
+        "species_rows": species_rows,
+        "non_response_percent": (
+            100 * liveness["figures"]["attack_non_response_rate"] if liveness else None
+        ),
+    }
+    return render(request, "accuracy.html", context)
 
 
 @login_required

@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from facepay.face import errors
+from facepay.face import burst, errors
 from facepay.face.config import FaceConfig, get_config
 from facepay.face.config import translate as _
 from facepay.face.detector import Detection, InsightfaceDetector, UltraLightDetector
@@ -322,6 +322,56 @@ class FaceEngine:
             model_version=face.model_version,
             depth_relief_mm=relief,
         )
+
+    def observe_burst(
+        self,
+        frames_bgr: list[np.ndarray],
+        timestamps_ms: list[float],
+        *,
+        identity_samples: int = 5,
+    ) -> list[burst.FrameObservation]:
+        """Landmarks, pose and passive score of the most prominent face in every frame, and an
+        embedding on `identity_samples` frames spread over the burst (for the identity check).
+        The texture planarity test is `burst.texture_planarity` on the same frames.
+
+        Raises BurstLandmarksUnavailable when the pack has no 68-point landmarker.
+        """
+        if self.landmarker is None:
+            raise errors.BurstLandmarksUnavailable(
+                _("This model pack cannot check a recording (no 68-point landmarks)."),
+                pack=self.manifest.name,
+            )
+        count = len(frames_bgr)
+        sampled = set(np.linspace(0, count - 1, min(identity_samples, count)).round().astype(int))
+        observations = []
+        for index, (frame, timestamp) in enumerate(zip(frames_bgr, timestamps_ms, strict=True)):
+            height, width = frame.shape[:2]
+            detections = self.detect(frame)
+            if not detections:
+                observations.append(
+                    burst.FrameObservation(float(timestamp), None, None, None, None, None)
+                )
+                continue
+            detection = max(
+                detections, key=lambda item: prominence(item.box, width=width, height=height)
+            )
+            points68 = self.landmarker.predict(frame, detection.box)
+            yaw, pitch, _roll = head_pose_degrees(points68, width=width, height=height)
+            passive = None if self.liveness is None else self.liveness.score(frame, detection.box)
+            embedding = None
+            if index in sampled:
+                embedding = self.embedder.embed(align(frame, five_points(points68)))
+            observations.append(
+                burst.FrameObservation(
+                    timestamp_ms=float(timestamp),
+                    points68=points68,
+                    yaw_deg=yaw,
+                    pitch_deg=pitch,
+                    passive_score=passive,
+                    embedding=embedding,
+                )
+            )
+        return observations
 
 
 _engine: FaceEngine | None = None

@@ -26,6 +26,7 @@ OWNER_AND_STAFF = {User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OP
 # URL name (namespace:name) or namespace prefix ("customers:") → roles allowed in.
 ACCESS: dict[str, set[str]] = {
     "landing": EVERYONE,
+    "accuracy": EVERYONE,
     "healthz": EVERYONE,
     "login": EVERYONE,
     "logout": EVERYONE,
