@@ -354,14 +354,14 @@ def texture_planarity(greys: list[np.ndarray], points68: np.ndarray) -> Planarit
     window = (max(15, int(scale / 3) | 1),) * 2
     for previous_grey, grey in itertools.pairwise(greys):
         forward, status, _error = cv2.calcOpticalFlowPyrLK(
-            previous_grey, grey, current, None, winSize=window, maxLevel=3
+            previous_grey, grey, current, current.copy(), winSize=window, maxLevel=3
         )
         backward, back_status, _error = cv2.calcOpticalFlowPyrLK(
-            grey, previous_grey, forward, None, winSize=window, maxLevel=3
+            grey, previous_grey, forward, forward.copy(), winSize=window, maxLevel=3
         )
         agrees = np.linalg.norm(backward - current, axis=1) < 1.0
         alive &= status.ravel().astype(bool) & back_status.ravel().astype(bool) & agrees
-        current = forward
+        current = np.asarray(forward, np.float32)
         if alive.sum() < 12:
             break
         source, target = reference[alive], current[alive]

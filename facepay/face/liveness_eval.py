@@ -262,7 +262,7 @@ def propose_thresholds(
         if scores:
             passives.append(float(np.median(scores)))
     sources = dict(base.sources)
-    values: dict[str, float] = {}
+    values: dict[str, Any] = {}  # float thresholds for BurstThresholds fields
     if residuals:
         values["planar_max_residual"] = round(0.9 * min(residuals), 4)
         sources["planar_max_residual"] = (
