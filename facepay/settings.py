@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facepay.middleware.SafeErrorMiddleware",  # outermost: it must see Django's error answers
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,6 +254,10 @@ FACEPAY_TERMINAL_CLOCK_SKEW_SECONDS = env.int("FACEPAY_TERMINAL_CLOCK_SKEW_SECON
 FACEPAY_MAX_PAYMENT_MINOR = env.int("FACEPAY_MAX_PAYMENT_MINOR", default=500_000)
 FACEPAY_MAX_UPLOAD_BYTES = env.int("FACEPAY_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FACEPAY_MAX_IMAGE_PIXELS = env.int("FACEPAY_MAX_IMAGE_PIXELS", default=16_000_000)
+# CPU seconds of face analysis one user may spend on /api/face/check per minute (then 429).
+FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE = env.float(
+    "FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE", default=20.0
+)
 # Payments (issue 6)
 FACEPAY_MAX_TOP_UP_MINOR = env.int("FACEPAY_MAX_TOP_UP_MINOR", default=2_000_000)
 FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120)

@@ -22,6 +22,11 @@ def app_urls(app: str, module: ModuleType) -> list[URLPattern | URLResolver]:
     ]
 
 
+handler400 = "facepay.middleware.bad_request"
+handler403 = "facepay.middleware.permission_denied"
+handler404 = "facepay.middleware.page_not_found"
+handler500 = "facepay.middleware.server_error"
+
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),

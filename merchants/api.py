@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
+from facepay.parsing import StrictIntegerField
 from facepay.permissions import has_role
 from merchants import dashboard, selectors
 from merchants.authentication import IsSignedTerminal, TerminalSignatureAuthentication
-from merchants.errors import MerchantForbidden, StoreForbidden
+from merchants.errors import StoreForbidden
 from merchants.serializers import StoreOutput, TerminalOutput, TerminalWhereaboutsOutput
 from payments.models import PaymentAttempt, Refund, SettlementBatch
 
@@ -43,8 +44,8 @@ MANAGER_ROLES = (User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 
 
 class MerchantScopeInput(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
-    merchant = serializers.IntegerField(required=False, min_value=1)
+    store = StrictIntegerField(required=False, min_value=1)
+    merchant = StrictIntegerField(required=False, min_value=1)
     days = serializers.ChoiceField(choices=dashboard.PERIODS, required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
@@ -75,10 +76,12 @@ def scope_for(request: Request) -> Scope:
         if store_id not in store_ids:
             raise StoreForbidden(_("You may not see this store."), store_id=store_id)
         store_ids = [store_id]
-    end = data.get("end") or dashboard.today_local()
-    start = data.get("start") or end - timedelta(days=data.get("days", 30) - 1)
-    if start > end:
-        start, end = end, start
+    start, end = dashboard.period_resolve(
+        start=data.get("start"),
+        end=data.get("end"),
+        days=data.get("days"),
+        today=dashboard.today_local(),
+    )
     return Scope(store_ids=store_ids, start=start, end=end)
 
 
@@ -237,25 +240,30 @@ class MerchantSettlementOutput(serializers.ModelSerializer):
         ]
 
 
+class MerchantSettlementInput(serializers.Serializer):
+    merchant = StrictIntegerField(required=False, min_value=1)
+
+
 class MerchantSettlementListApi(ListAPIView):
     """Settlement batches of the owner's merchants (operators: all), newest first."""
 
     permission_classes = [has_role(*MANAGER_ROLES)]
     serializer_class = MerchantSettlementOutput
 
-    @extend_schema(parameters=[MerchantScopeInput], responses=MerchantSettlementOutput(many=True))
+    @extend_schema(
+        parameters=[MerchantSettlementInput], responses=MerchantSettlementOutput(many=True)
+    )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         merchants = selectors.merchant_list_for_user(user=self.request.user)
-        if merchant_id := self.request.query_params.get("merchant"):
-            if not merchant_id.isdigit():
-                raise MerchantForbidden(_("You may not see this merchant."))
+        if (requested := self.request.query_params.get("merchant")) is not None:
+            payload = MerchantSettlementInput(data={"merchant": requested})
+            payload.is_valid(raise_exception=True)
+            merchant_id = payload.validated_data["merchant"]
             merchants = [
-                selectors.merchant_get_for_user(
-                    user=self.request.user, merchant_id=int(merchant_id)
-                )
+                selectors.merchant_get_for_user(user=self.request.user, merchant_id=merchant_id)
             ]
         return dashboard.settlement_batches(merchant_ids=[m.pk for m in merchants])
 

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from facepay.models import User
+from facepay.parsing import parse_id
 from facepay.permissions import user_has_role
 from merchants import broadcasts, dashboard, selectors
 
@@ -37,11 +38,15 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         store_ids = await database_sync_to_async(_visible_store_ids)(user)
         query = self.scope.get("query_string", b"").decode()
         requested = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
-        if wanted := requested.get("store"):
-            if not wanted.isdigit() or int(wanted) not in store_ids:
+        if (wanted := requested.get("store")) is not None:
+            store_id = parse_id(wanted)
+            if store_id is None:
+                await self.close(code=4400)  # malformed, as an HTTP 400
+                return
+            if store_id not in store_ids:
                 await self.close(code=4403)
                 return
-            store_ids = [int(wanted)]
+            store_ids = [store_id]
         self.store_ids = store_ids
         for store_id in store_ids:
             group = broadcasts.store_group(store_id)

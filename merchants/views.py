@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.money import CURRENCY_EXPONENTS
+from facepay.parsing import parse_id
 from facepay.permissions import role_required
 from merchants import charts, dashboard, selectors, services
 from merchants.errors import MerchantForbidden, StoreForbidden, TerminalForbidden
@@ -47,17 +48,30 @@ def _refuse_or_message(request: HttpRequest, error: FacePayError) -> None:
 
 
 def _dashboard_scope(request: HttpRequest) -> tuple[DashboardFilterForm, list[int], date, date]:
-    """The filter form, the store ids to count and the period; refuses an unseen store."""
+    """The filter form, the store ids to count and the period; refuses an unseen store. A form
+    with errors (malformed store, a date out of range, a period over a year) counts the last
+    30 days; its caller answers 400."""
     stores = selectors.store_list_for_user(user=request.user).order_by("id")
     form = DashboardFilterForm(request.GET or None, stores=stores, today=dashboard.today_local())
     visible = list(stores.values_list("id", flat=True))
     store_ids = visible
     if requested := request.GET.get("store"):
-        if not requested.isdigit() or int(requested) not in visible:
+        store_id = parse_id(requested)
+        if store_id is not None and store_id not in visible:
             raise PermissionDenied(_("You may not see this store."))
-        store_ids = [int(requested)]
+        store_ids = [store_id] if store_id is not None else []
     start, end = form.period()
     return form, store_ids, start, end
+
+
+def _form_refusal(form: DashboardFilterForm) -> HttpResponse:
+    """400 for a malformed filter: each error's stable code and message, one a line."""
+    lines = [
+        f"{error.code or 'invalid_input'}: {' '.join(error.messages)}"
+        for errors in form.errors.as_data().values()
+        for error in errors
+    ]
+    return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
 
 
 @role_required(*PORTAL_ROLES)
@@ -69,6 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "merchants/onboarding_status.html", {"merchant": merchant})
     form, store_ids, start, end = _dashboard_scope(request)
     figures = dashboard.dashboard(store_ids=store_ids, start=start, end=end)
+    status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
         "merchants/dashboard.html",
@@ -94,6 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "store_param": request.GET.get("store", ""),
             "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         },
+        status=status,
     )
 
 
@@ -407,7 +423,9 @@ PAYMENT_CSV_HEADER = [
 @role_required(*PORTAL_ROLES)
 def payments_csv(request: HttpRequest) -> HttpResponse:
     """Captured payments of the filtered stores and days as CSV (no customer identities)."""
-    _form, store_ids, start, end = _dashboard_scope(request)
+    form, store_ids, start, end = _dashboard_scope(request)
+    if form.is_bound and not form.is_valid():
+        return _form_refusal(form)
     rows = dashboard.payments_for_export(store_ids=store_ids, start=start, end=end)
     writer = csv.writer(_Echo())
     zone = timezone.get_current_timezone()

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
+from facepay.parsing import StrictIntegerField
 from facepay.permissions import has_role
 from merchants import selectors as merchant_selectors
 from merchants.authentication import IsSignedTerminal, TerminalSignatureAuthentication
@@ -39,7 +40,7 @@ class PaymentAttemptCreateApi(TerminalApi):
     PNG; answers 202 at once, recognition runs in the background."""
 
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
         frames = serializers.ListField(child=serializers.CharField(), required=False)
@@ -76,7 +77,7 @@ class PaymentAttemptCodeApi(TerminalApi):
     """The non-face path: a one-time payment code, or phone + PIN."""
 
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
         payment_code = serializers.CharField(required=False, allow_blank=True, max_length=16)
@@ -129,7 +130,7 @@ class PaymentAttemptCancelApi(TerminalApi):
 
 
 class RefundInput(serializers.Serializer):
-    amount_minor = serializers.IntegerField()
+    amount_minor = StrictIntegerField()
     idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 

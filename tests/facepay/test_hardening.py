@@ -1,0 +1,280 @@
+"""Issue 14: each weakness the outside attack run found, closed with a regression test.
+
+Every test here failed on the code before its fix (see the issue's closing note).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from customers.models import Customer
+from merchants.consumers import DashboardConsumer
+from merchants.signing import sign_request
+from payments.models import PaymentAttempt
+from tests.customers.factories import CustomerFactory
+from tests.merchants.factories import terminal_with_secret
+
+TERMINAL_ME = "/api/merchants/terminal/me"
+
+
+def owner_client(store_id: int | None = None) -> tuple[Client, int]:
+    credentials = terminal_with_secret()
+    client = Client(raise_request_exception=False)
+    client.force_login(credentials.terminal.store.merchant.owner)
+    return client, credentials.terminal.store_id
+
+
+def assert_error(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.content[:500]
+    assert response.json()["error"]["code"] == code, response.content[:500]
+
+
+# --- 5: unbounded date ranges ---------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["dashboard", "payments", "refunds"])
+def test_merchant_api_date_range_longer_than_a_year_is_refused(name: str) -> None:
+    client, _store = owner_client()
+    response = client.get(
+        reverse(f"merchants_api:{name}"), {"start": "2020-01-01", "end": "2025-12-31"}
+    )
+    assert_error(response, 400, "period_too_long")
+    response = client.get(
+        reverse(f"merchants_api:{name}"), {"start": "1026-01-01", "end": "2025-12-31"}
+    )
+    assert_error(response, 400, "date_out_of_range")
+    response = client.get(
+        reverse(f"merchants_api:{name}"), {"start": "2025-01-01", "end": "2025-12-31"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_merchant_pages_date_range_longer_than_a_year_is_refused() -> None:
+    client, _store = owner_client()
+    period = {"start": "2024-01-01", "end": "2025-12-31"}
+    page = client.get(reverse("merchants:home"), period)
+    assert page.status_code == 400
+    assert b"at most 366 days" in page.content
+    export = client.get(reverse("merchants:payments_csv"), period)
+    assert export.status_code == 400
+    assert b"period_too_long" in export.content
+
+
+# --- 6: 500s from bad numbers and dates ---------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("stamp", ["²", "9" * 5000, "１２３"])
+def test_terminal_timestamp_that_is_not_ascii_digits_is_refused(stamp: str) -> None:
+    credentials = terminal_with_secret()
+    headers = sign_request(
+        secret=credentials.secret,
+        method="GET",
+        path=TERMINAL_ME,
+        terminal_id=credentials.key_id,
+    )
+    headers["X-Timestamp"] = stamp
+    response = APIClient(raise_request_exception=False).get(TERMINAL_ME, headers=headers)
+    assert_error(response, 401, "signature_malformed")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url_name", "query", "code"),
+    [
+        ("merchants_api:settlements", {"merchant": "²"}, "invalid_input"),
+        ("merchants_api:settlements", {"merchant": "9" * 5000}, "invalid_input"),
+        ("merchants_api:dashboard", {"merchant": "²"}, "invalid_input"),
+        ("merchants_api:dashboard", {"merchant": "9" * 30}, "invalid_input"),
+        ("merchants_api:dashboard", {"store": "9" * 30}, "invalid_input"),
+        ("merchants_api:dashboard", {"end": "9999-12-31"}, "date_out_of_range"),
+        (
+            "merchants_api:dashboard",
+            {"start": "0001-01-01", "end": "0001-01-02"},
+            "date_out_of_range",
+        ),
+        ("merchants_api:payments", {"end": "9999-12-31"}, "date_out_of_range"),
+    ],
+)
+def test_merchant_api_bad_numbers_and_dates_are_400(
+    url_name: str, query: dict[str, str], code: str
+) -> None:
+    client, _store = owner_client()
+    assert_error(client.get(reverse(url_name), query), 400, code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"store": "²"},
+        {"store": "9" * 5000},
+        {"end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ],
+)
+@pytest.mark.parametrize("url_name", ["merchants:home", "merchants:payments_csv"])
+def test_merchant_pages_bad_numbers_and_dates_are_400(url_name: str, query: dict) -> None:
+    client, _store = owner_client()
+    response = client.get(reverse(url_name), query)
+    assert response.status_code == 400, response.content[:300]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["daily_limit_minor"])
+def test_customer_limits_above_a_bigint_are_400(field: str) -> None:
+    customer = CustomerFactory()
+    client = APIClient(raise_request_exception=False)
+    client.force_login(customer.user)
+    limits = {"per_payment_limit_minor": 100, "daily_limit_minor": 200, "step_up_above_minor": 0}
+    before = Customer.objects.filter(pk=customer.pk).values().get()
+    response = client.put(reverse("customers_api:limits"), {**limits, field: 2**63}, format="json")
+    assert_error(response, 400, "invalid_input")
+    assert Customer.objects.filter(pk=customer.pk).values().get() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("store", ["9" * 5000, "²", "-1"])
+def test_dashboard_socket_with_a_malformed_store_is_refused(store: str) -> None:
+    owner = terminal_with_secret().terminal.store.merchant.owner
+
+    async def scenario() -> tuple[bool, int | None]:
+        socket = WebsocketCommunicator(
+            DashboardConsumer.as_asgi(), f"/ws/merchants/dashboard/?store={store}"
+        )
+        socket.scope["user"] = owner
+        connected, code = await socket.connect()
+        await socket.disconnect()
+        return connected, code
+
+    assert async_to_sync(scenario)() == (False, 4400)
+
+
+# --- 18: the terminal takes the street's currency and ASCII integer amounts only -------------
+def signed_post(credentials, path: str, body: dict) -> object:  # type: ignore[no-untyped-def]
+    raw = json.dumps(body).encode()
+    headers = sign_request(
+        secret=credentials.secret,
+        method="POST",
+        path=path,
+        body=raw,
+        terminal_id=credentials.key_id,
+    )
+    client = APIClient(raise_request_exception=False)
+    return client.post(path, data=raw, content_type="application/json", headers=headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "currency", "code"),
+    [
+        (100, "usd", "currency_unsupported"),
+        (100, "EUR", "currency_unsupported"),
+        ("１００", "CNY", "invalid_input"),
+        ("100.0", "CNY", "invalid_input"),
+        (100.5, "CNY", "invalid_input"),
+        (100.0, "CNY", "invalid_input"),
+        (True, "CNY", "invalid_input"),
+    ],
+)
+def test_terminal_code_payment_takes_only_street_currency_and_ascii_integers(
+    amount: object, currency: str, code: str
+) -> None:
+    credentials = terminal_with_secret()
+    response = signed_post(
+        credentials,
+        "/api/payments/terminal/attempts/code/",
+        {
+            "amount_minor": amount,
+            "currency": currency,
+            "idempotency_key": uuid.uuid4().hex,
+            "payment_code": "123456",
+        },
+    )
+    assert_error(response, 400, code)
+    assert PaymentAttempt.objects.count() == 0
+
+
+# --- 17: errors under /api/ are the JSON error shape (production) --------------------------
+@pytest.fixture
+def production(settings):  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    return settings
+
+
+@pytest.mark.django_db
+def test_api_unknown_path_is_a_json_404(production) -> None:  # type: ignore[no-untyped-def]
+    response = Client(raise_request_exception=False).get("/api/no-such-endpoint")
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_api_unexpected_exception_is_a_json_500(production, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(user: object) -> str:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr("facepay.selectors.home_url_for", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(CustomerFactory().user)
+    response = client.get("/api/me/")
+    assert_error(response, 500, "server_error")
+    assert b"injected fault" not in response.content
+
+
+@pytest.mark.django_db
+def test_api_too_many_fields_is_a_json_400(production) -> None:  # type: ignore[no-untyped-def]
+    body = "&".join(f"f{number}=1" for number in range(1200))
+    response = Client(raise_request_exception=False).post(
+        "/api/customers/signup", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert_error(response, 400, "too_many_fields")
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_api_body_over_the_memory_limit_is_a_json_413(production) -> None:  # type: ignore[no-untyped-def]
+    production.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = Client(raise_request_exception=False).post(
+        "/api/customers/signup", {"phone": "1" * 5000, "display_name": "x"}
+    )
+    assert_error(response, 413, "request_too_large")
+    assert not Customer.objects.exists()
+
+
+# --- 19: the embedded demo (DEBUG) shows the production error pages ------------------------
+@pytest.mark.django_db
+def test_debug_404_page_lists_no_urls(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    response = Client(raise_request_exception=False).get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"URLconf" not in response.content
+    assert b"admin/" not in response.content
+    api = Client(raise_request_exception=False).get("/api/no-such-endpoint")
+    assert_error(api, 404, "not_found")
+
+
+@pytest.mark.django_db
+def test_debug_500_page_shows_no_traceback(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+
+    def broken(user: object) -> str:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr("facepay.selectors.home_url_for", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(CustomerFactory().user)
+    page = client.get("/home/")
+    assert page.status_code == 500
+    assert b"Something went wrong" in page.content
+    assert b"injected fault" not in page.content
+    assert b"Traceback" not in page.content
+    api = client.get("/api/me/")
+    assert_error(api, 500, "server_error")
+    assert b"injected fault" not in api.content
