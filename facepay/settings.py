@@ -95,24 +95,28 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 IS_EMBEDDED_DATABASE = not env.str("DATABASE_URL", default="")
+SQLITE_OPTIONS = {
+    # WAL lets the ASGI server read while a task writes; IMMEDIATE avoids lock-upgrade
+    # deadlocks between concurrent writers; they wait up to 20 s for the lock, not fail.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if IS_EMBEDDED_DATABASE:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # WAL lets the ASGI server read while a task writes; IMMEDIATE avoids
-                # lock-upgrade deadlocks between concurrent writers.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same options however SQLite was chosen (a sqlite:// DATABASE_URL included).
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "facepay.User"

@@ -6,11 +6,15 @@ Every test here failed on the code before its fix (see the issue's closing note)
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -278,3 +282,33 @@ def test_debug_500_page_shows_no_traceback(settings, monkeypatch) -> None:  # ty
     api = client.get("/api/me/")
     assert_error(api, 500, "server_error")
     assert b"injected fault" not in api.content
+
+
+# --- 20: SQLite chosen through DATABASE_URL gets the embedded mode's options ----------------
+def test_sqlite_database_url_gets_immediate_transactions_wal_and_a_busy_timeout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    script = (
+        "import json; from django.db import connection; connection.ensure_connection();"
+        "cursor = connection.cursor();"
+        "print(json.dumps({'options': connection.settings_dict['OPTIONS'],"
+        " 'journal': cursor.execute('PRAGMA journal_mode').fetchone()[0],"
+        " 'busy_ms': cursor.execute('PRAGMA busy_timeout').fetchone()[0]}))"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'street.sqlite3'}",
+        "FACEPAY_DATA_DIR": str(tmp_path),
+    }
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["options"]["transaction_mode"] == "IMMEDIATE"
+    assert seen["journal"] == "wal"
+    assert seen["busy_ms"] == 20_000
