@@ -1,6 +1,6 @@
 """Error answers that leak nothing: the JSON error shape under /api/, and under DEBUG (the
 embedded demo) the production 400/404/500 pages in place of Django's technical ones, which list
-every URL pattern, settings and tracebacks."""
+every URL pattern, settings and tracebacks. Plus the CSP and Permissions-Policy headers."""
 
 from __future__ import annotations
 
@@ -60,6 +60,21 @@ class SafeErrorMiddleware:
             return response
         if settings.DEBUG and _is_technical(response):
             return production_page(request, response.status_code)
+        return response
+
+
+class PolicyHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (settings)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 
 

@@ -7,23 +7,31 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+from openapi_spec_validator import validate
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from customers.models import Customer
 from merchants.consumers import DashboardConsumer
 from merchants.signing import sign_request
 from payments.models import PaymentAttempt
+from tests.conftest import TEST_DATA_KEYS
 from tests.customers.factories import CustomerFactory
+from tests.facepay.factories import UserFactory
 from tests.merchants.factories import terminal_with_secret
 
 TERMINAL_ME = "/api/merchants/terminal/me"
@@ -312,3 +320,182 @@ def test_sqlite_database_url_gets_immediate_transactions_wal_and_a_busy_timeout(
     assert seen["options"]["transaction_mode"] == "IMMEDIATE"
     assert seen["journal"] == "wal"
     assert seen["busy_ms"] == 20_000
+
+
+# --- 15: production headers, strict CSP, check --deploy clean -------------------------------
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.I)
+
+
+def test_templates_have_no_inline_scripts_handlers_or_styles() -> None:
+    offenders = []
+    for path in sorted((Path(settings.BASE_DIR) / "templates").rglob("*.html")):
+        text = path.read_text()
+        for pattern in (INLINE_SCRIPT, INLINE_HANDLER, INLINE_STYLE):
+            offenders += [f"{path.name}: {match.group(0)}" for match in pattern.finditer(text)]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_csp_and_a_permissions_policy() -> None:
+    client = Client()
+    client.force_login(UserFactory(role="operator"))
+    for url in ("/", "/ops/", "/accounts/login/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "camera=(self)" in response["Permissions-Policy"]
+        assert "geolocation=()" in response["Permissions-Policy"]
+        assert INLINE_SCRIPT.search(response.content.decode()) is None, url
+
+
+def readme_production_environment() -> dict[str, str]:
+    """The variables of README's production block, placeholders filled with valid values."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    block = readme.split("```bash\nexport DATABASE_URL", 1)[1].split("\n.venv", 1)[0]
+    text = "DATABASE_URL" + block.replace("\\\n", " ")
+    values = dict(re.findall(r"([A-Z][A-Z0-9_]+)=(\S+)", text))
+    values["DJANGO_SECRET_KEY"] = "x" * 30 + "-production-secret-key-of-sufficient-length"
+    values["FACEPAY_DATA_KEYS"] = TEST_DATA_KEYS
+    values["DATABASE_URL"] = "sqlite:////tmp/facepay-check-deploy.sqlite3"
+    values.pop("REDIS_URL", None)
+    return values
+
+
+def test_check_deploy_is_clean_under_readmes_production_variables(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {**os.environ, **readme_production_environment(), "FACEPAY_DATA_DIR": str(tmp_path)}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    script = (
+        "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
+        " s.SECURE_PROXY_SSL_HEADER)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split()
+    assert shown[:2] == ["True", "31536000"]
+    assert "HTTP_X_FORWARDED_PROTO" in " ".join(shown[2:])
+
+
+# --- 16: the OpenAPI document is right ----------------------------------------------------
+@pytest.fixture(scope="module")
+def openapi() -> dict:
+    client = APIClient()
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def operations(document: dict):  # type: ignore[no-untyped-def]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_openapi_document_validates(openapi: dict) -> None:
+    validate(openapi)
+
+
+def test_openapi_generation_has_no_warnings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def _body_properties(document: dict, operation: dict) -> dict[str, set[str]]:
+    found = {}
+    for media, content in operation.get("requestBody", {}).get("content", {}).items():
+        schema = content["schema"]
+        if "$ref" in schema:
+            schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        found[media] = set(schema.get("properties", {}))
+    return found
+
+
+def test_openapi_each_operation_documents_its_own_request_body(openapi: dict) -> None:
+    """Every body the document shows is the body its view's serializer reads."""
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    checked = 0
+    for path, _regex, method, callback in generator.endpoints:
+        if method not in {"POST", "PUT", "PATCH"}:
+            continue
+        view = generator.create_view(callback, method)
+        serializer = view.schema.get_request_serializer()
+        if not isinstance(serializer, serializers.BaseSerializer) and not (
+            isinstance(serializer, type) and issubclass(serializer, serializers.BaseSerializer)
+        ):
+            continue
+        instance = serializer() if isinstance(serializer, type) else serializer
+        fields = {name for name, field in instance.fields.items() if not field.read_only}
+        operation = openapi["paths"][path][method.lower()]
+        bodies = _body_properties(openapi, operation)
+        assert bodies, f"{method} {path} documents no body"
+        for media, properties in bodies.items():
+            assert properties == fields, f"{method} {path} {media}"
+        checked += 1
+    assert checked >= 20
+    code = openapi["paths"]["/api/payments/terminal/attempts/code/"]["post"]
+    assert _body_properties(openapi, code)["application/json"] == {
+        "amount_minor",
+        "currency",
+        "idempotency_key",
+        "payment_code",
+        "phone",
+        "pin",
+    }
+
+
+def test_openapi_profile_date_of_birth_is_nullable(openapi: dict) -> None:
+    schemas = openapi["components"]["schemas"]
+    profile = schemas["ProfileOutput"]
+    assert profile["properties"]["date_of_birth"].get("nullable") is True
+
+
+def test_openapi_every_operation_documents_the_error_shape(openapi: dict) -> None:
+    for path, method, operation in operations(openapi):
+        for status in ("400", "401", "403", "404", "429", "500"):
+            response = operation["responses"].get(status)
+            assert response is not None, f"{method} {path} {status}"
+            assert response["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }
+    error = openapi["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "extra"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/me/"),
+        ("get", "/api/customers/me"),
+        ("post", "/api/face/check"),
+        ("get", "/api/merchants/dashboard"),
+        ("post", "/api/payments/disputes/"),
+    ],
+)
+def test_api_without_credentials_is_401_with_a_challenge(method: str, path: str) -> None:
+    response = getattr(APIClient(), method)(path)
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"]
