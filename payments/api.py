@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +39,7 @@ class PaymentAttemptCreateApi(TerminalApi):
     """Start a face payment: 1–3 JPEG frames (multipart `frames`, or base64 JSON), optional depth
     PNG; answers 202 at once, recognition runs in the background."""
 
+    @extend_schema_serializer(component_name="PaymentAttemptCreateInput")
     class InputSerializer(serializers.Serializer):
         amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
@@ -76,6 +77,7 @@ class PaymentAttemptCreateApi(TerminalApi):
 class PaymentAttemptCodeApi(TerminalApi):
     """The non-face path: a one-time payment code, or phone + PIN."""
 
+    @extend_schema_serializer(component_name="PaymentAttemptCodeInput")
     class InputSerializer(serializers.Serializer):
         amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
@@ -102,6 +104,7 @@ class PaymentAttemptDetailApi(TerminalApi):
 
 
 class PaymentAttemptStepUpApi(TerminalApi):
+    @extend_schema_serializer(component_name="PaymentAttemptStepUpInput")
     class InputSerializer(serializers.Serializer):
         phone_last4 = serializers.RegexField(r"^[0-9]{4}$")
 
@@ -187,6 +190,7 @@ class DisputeOpenApi(APIView):
 
     permission_classes = [has_role(User.Role.CUSTOMER)]
 
+    @extend_schema_serializer(component_name="DisputeOpenInput")
     class InputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField()
         reason = serializers.CharField(max_length=500)
