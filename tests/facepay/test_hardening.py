@@ -499,3 +499,57 @@ def test_api_without_credentials_is_401_with_a_challenge(method: str, path: str)
     response = getattr(APIClient(), method)(path)
     assert_error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"]
+
+
+WITHDRAWALS_SCRIPT = """
+import json, threading
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.db import connection
+from payments import selectors, services
+from tests.customers.factories import CustomerFactory
+card = {"currency": "CNY", "card_brand": "unionpay", "card_last4": "4321"}
+customer = CustomerFactory()
+services.wallet_top_up(customer_id=customer.pk, amount_minor=10_000, idempotency_key="fund", **card)
+connection.close()
+barrier = threading.Barrier(10)
+errors = []
+def withdraw(number):
+    barrier.wait()
+    try:
+        services.wallet_withdraw(
+            customer_id=customer.pk, amount_minor=100, idempotency_key=f"w{number}", **card
+        )
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=withdraw, args=(n,)) for n in range(10)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+balance = selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY")
+print(json.dumps({"errors": errors, "balance": balance}))
+"""
+
+
+def test_sqlite_database_url_survives_ten_concurrent_withdrawals(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'street.sqlite3'}",
+        "FACEPAY_DATA_DIR": str(tmp_path),
+        "FACEPAY_DATA_KEYS": TEST_DATA_KEYS,
+    }
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", WITHDRAWALS_SCRIPT],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {"errors": [], "balance": 10_000 - 10 * 100}
