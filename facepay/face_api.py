@@ -7,6 +7,7 @@ would be an oracle for tuning presentation attacks. Each user has a CPU budget p
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from facepay import services
 from facepay.face import errors, intake
 from facepay.face.config import get_config
 from facepay.face.engine import get_engine
+from facepay.permissions import AuthenticatedRequest
 
 
 class RawImageParser(BaseParser):
@@ -34,7 +36,7 @@ class RawImageParser(BaseParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> dict[str, bytes]:
         limit = get_config().max_image_bytes
         return {"raw": stream.read(limit + 1) if stream is not None else b""}
@@ -77,7 +79,7 @@ class FaceCheckApi(APIView):
         request={"multipart/form-data": OpenApiTypes.OBJECT, "image/*": OpenApiTypes.BINARY},
         responses=FaceCheckOutput,
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         services.face_check_budget_require(user_id=request.user.pk)
         config = get_config()
         data = _upload_bytes(request, max_bytes=config.max_image_bytes)

@@ -9,10 +9,9 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from facepay.models import User
-from merchants import dashboard
-from merchants.dashboard import PERIODS
 from merchants.errors import DateOutOfRange, PeriodTooLong
 from merchants.models import Merchant, Store
+from merchants.periods import PERIODS, period_resolve
 
 
 class OwnerSignUpForm(UserCreationForm):
@@ -22,7 +21,7 @@ class OwnerSignUpForm(UserCreationForm):
         label=_("Mobile phone (E.164, e.g. +8613800000000)"), max_length=20, required=False
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs omits Meta
         model = User
         fields = ("username", "email", "display_name", "phone")
 
@@ -118,7 +117,7 @@ class DashboardFilterForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         try:
-            self.resolved = dashboard.period_resolve(
+            self.resolved = period_resolve(
                 start=data.get("start"),
                 end=data.get("end"),
                 days=data.get("days"),
@@ -133,4 +132,4 @@ class DashboardFilterForm(forms.Form):
         invalid form (see `errors`) gets the last 30 days."""
         if self.is_valid():
             return self.resolved
-        return dashboard.period_resolve(start=None, end=None, days=None, today=self.today)
+        return period_resolve(start=None, end=None, days=None, today=self.today)

@@ -13,10 +13,9 @@
   button.addEventListener("click", async () => {
     const nonce = Math.random().toString(36).slice(2);
     result.textContent = button.dataset.sending;
-    const csrf = document.cookie.match(/csrftoken=([^;]+)/);
     await fetch(button.dataset.pingUrl, {
       method: "POST",
-      headers: { "X-CSRFToken": csrf ? csrf[1] : "" },
+      headers: { "X-CSRFToken": window.FacePay.csrfToken() },
       body: new URLSearchParams({ nonce }),
     });
   });

@@ -26,9 +26,9 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from merchants.consumers import DashboardConsumer
 from merchants.signing import sign_request
 from payments.models import PaymentAttempt
+from payments.sales.consumers import DashboardConsumer
 from tests.conftest import TEST_DATA_KEYS
 from tests.customers.factories import CustomerFactory
 from tests.facepay.factories import UserFactory

@@ -1,5 +1,8 @@
 """Sales figures for the merchant dashboard: read-only queries over the payments app's rows.
 
+The merchant portal's sales area lives in payments.sales because it reads the ledger; it is
+mounted under /merchants/ by facepay.urls.
+
 Everything is scoped to a set of stores (what the viewer may see) and to whole local days
 (Asia/Shanghai) from `start` to `end` inclusive. Customers are only ever counted, never named.
 """
@@ -15,15 +18,12 @@ from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from merchants.errors import DateOutOfRange, PeriodTooLong
+# The periods (choices, bounds, the resolver) belong to the filter the merchant portal shows.
+from merchants.periods import MAX_PERIOD_DAYS as MAX_PERIOD_DAYS
+from merchants.periods import PERIODS as PERIODS
+from merchants.periods import period_resolve as period_resolve
 from payments.models import PaymentAttempt, Refund, SettlementBatch
-
-PERIODS = (7, 30, 90)
-MAX_PERIOD_DAYS = 366  # a longer range is refused: one request must stay cheap
-EARLIEST_DAY = date(2000, 1, 1)  # before the platform; far-off dates overflow datetime maths
-LATEST_DAY = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -85,35 +85,6 @@ class Dashboard:
             )
 
 
-def period_resolve(
-    *, start: date | None, end: date | None, days: int | None, today: date
-) -> tuple[date, date]:
-    """The inclusive period a viewer asks for: explicit dates win, else the last `days` (30)
-    ending at `end` (today); swapped dates are put in order.
-
-    Raises DateOutOfRange (a date outside EARLIEST_DAY…LATEST_DAY) or PeriodTooLong (more than
-    MAX_PERIOD_DAYS days).
-    """
-    for day in (start, end):
-        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise DateOutOfRange(
-                _("Dates must lie between %(first)s and %(last)s.")
-                % {"first": EARLIEST_DAY, "last": LATEST_DAY},
-                earliest=str(EARLIEST_DAY),
-                latest=str(LATEST_DAY),
-            )
-    end = end or today
-    start = start or end - timedelta(days=(days or 30) - 1)
-    if start > end:
-        start, end = end, start
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise PeriodTooLong(
-            _("A period may be at most %(days)s days long.") % {"days": MAX_PERIOD_DAYS},
-            max_days=MAX_PERIOD_DAYS,
-        )
-    return start, end
-
-
 def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, end+1 00:00) in the current (Asia/Shanghai) time zone, as aware datetimes."""
     zone = timezone.get_current_timezone()
@@ -167,7 +138,9 @@ def figures(
     currency = currency or settings.FACEPAY_CURRENCY
     payments = captured_payments(store_ids=store_ids, start=start, end=end, currency=currency)
     totals = payments.aggregate(count=Count("id"), gross=Sum("amount_minor"), fees=Sum("fee_minor"))
-    per_customer = payments.exclude(customer_id=None).values("customer_id").annotate(n=Count("id"))
+    per_customer = (
+        payments.exclude(customer_id__isnull=True).values("customer_id").annotate(n=Count("id"))
+    )
     counts = [row["n"] for row in per_customer]
     refund_totals = refunds_in(
         store_ids=store_ids, start=start, end=end, currency=currency
