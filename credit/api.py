@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -133,6 +133,7 @@ class MyScoresApi(APIView):
 class OverrideCreateApi(APIView):
     permission_classes = [FINANCE]
 
+    @extend_schema_serializer(component_name="CreditOverrideCreateInput")
     class InputSerializer(serializers.Serializer):
         new_tier = serializers.CharField(max_length=1)
         justification = serializers.CharField(allow_blank=True, required=False, default="")
@@ -151,6 +152,7 @@ class OverrideCreateApi(APIView):
 class OverrideDecideApi(APIView):
     permission_classes = [FINANCE]
 
+    @extend_schema_serializer(component_name="CreditOverrideDecideInput")
     class InputSerializer(serializers.Serializer):
         approve = serializers.BooleanField()
         note = serializers.CharField(allow_blank=True, required=False, default="")
@@ -176,6 +178,7 @@ class OutcomesUploadApi(APIView):
     permission_classes = [FINANCE]
     parser_classes = [MultiPartParser]
 
+    @extend_schema_serializer(component_name="CreditOutcomesUploadInput")
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField()
 

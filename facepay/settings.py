@@ -61,7 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facepay.middleware.SafeErrorMiddleware",  # outermost: it must see Django's error answers
     "django.middleware.security.SecurityMiddleware",
+    "facepay.middleware.PolicyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,24 +97,29 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 IS_EMBEDDED_DATABASE = not env.str("DATABASE_URL", default="")
+SQLITE_OPTIONS = {
+    # WAL lets the ASGI server read while a task writes; IMMEDIATE avoids lock-upgrade
+    # deadlocks between concurrent writers; they wait up to 20 s for the lock, not fail.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+DATABASES: dict[str, dict[str, Any]]
 if IS_EMBEDDED_DATABASE:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # WAL lets the ASGI server read while a task writes; IMMEDIATE avoids
-                # lock-upgrade deadlocks between concurrent writers.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same options however SQLite was chosen (a sqlite:// DATABASE_URL included).
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "facepay.User"
@@ -196,11 +203,34 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS: outside DEBUG plain http is redirected and browsers are told to keep to https (HSTS).
+# Behind a TLS proxy name the header it sets, e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
+# (only when the proxy always sets or strips it; otherwise a client could claim https).
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if _proxy_header := env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Strict CSP: scripts and styles only from our own static files (no inline code anywhere).
+CONTENT_SECURITY_POLICY = env.str(
+    "FACEPAY_CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# The camera is used by the enrolment and terminal pages, on our own origin only.
+PERMISSIONS_POLICY = env.str(
+    "FACEPAY_PERMISSIONS_POLICY",
+    default="camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=()",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["facepay.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "facepay.errors.api_exception_handler",
@@ -219,6 +249,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "facepay.openapi.add_error_responses",
+    ],
 }
 
 LOGGING = {
@@ -255,6 +289,10 @@ FACEPAY_TERMINAL_CLOCK_SKEW_SECONDS = env.int("FACEPAY_TERMINAL_CLOCK_SKEW_SECON
 FACEPAY_MAX_PAYMENT_MINOR = env.int("FACEPAY_MAX_PAYMENT_MINOR", default=500_000)
 FACEPAY_MAX_UPLOAD_BYTES = env.int("FACEPAY_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FACEPAY_MAX_IMAGE_PIXELS = env.int("FACEPAY_MAX_IMAGE_PIXELS", default=16_000_000)
+# CPU seconds of face analysis one user may spend on /api/face/check per minute (then 429).
+FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE = env.float(
+    "FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE", default=20.0
+)
 # Payments (issue 6)
 FACEPAY_MAX_TOP_UP_MINOR = env.int("FACEPAY_MAX_TOP_UP_MINOR", default=2_000_000)
 FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120)

@@ -5,7 +5,7 @@ from types import ModuleType
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from credit import urls as credit_urls
 from customers import urls as customers_urls
@@ -26,6 +26,11 @@ def app_urls(app: str, *modules: ModuleType) -> list[URLPattern | URLResolver]:
     ]
 
 
+handler400 = "facepay.middleware.bad_request"
+handler403 = "facepay.middleware.permission_denied"
+handler404 = "facepay.middleware.page_not_found"
+handler500 = "facepay.middleware.server_error"
+
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
@@ -41,7 +46,7 @@ urlpatterns = [
     path("api/me/", api.MeApi.as_view(), name="api_me"),
     path("api/face/check", face_api.FaceCheckApi.as_view(), name="api_face_check"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     *app_urls("customers", customers_urls),
     *app_urls("merchants", merchants_urls, sales_urls),
     *app_urls("payments", payments_urls),

@@ -59,3 +59,11 @@ class StaffEmailTaken(FacePayError):
 
 class StaffPhoneTaken(FacePayError):
     code, http_status = "staff_phone_taken", 409
+
+
+class PeriodTooLong(FacePayError):
+    code, http_status = "period_too_long", 400
+
+
+class DateOutOfRange(FacePayError):
+    code, http_status = "date_out_of_range", 400

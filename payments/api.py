@@ -6,12 +6,13 @@ import base64
 import binascii
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
+from facepay.parsing import StrictIntegerField
 from facepay.permissions import AuthenticatedRequest, has_role
 from merchants import selectors as merchant_selectors
 from merchants.authentication import (
@@ -41,8 +42,9 @@ class PaymentAttemptCreateApi(TerminalApi):
     """Start a face payment: 1–3 JPEG frames (multipart `frames`, or base64 JSON), optional depth
     PNG; answers 202 at once, recognition runs in the background."""
 
+    @extend_schema_serializer(component_name="PaymentAttemptCreateInput")
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
         frames = serializers.ListField(child=serializers.CharField(), required=False)
@@ -78,8 +80,9 @@ class PaymentAttemptCreateApi(TerminalApi):
 class PaymentAttemptCodeApi(TerminalApi):
     """The non-face path: a one-time payment code, or phone + PIN."""
 
+    @extend_schema_serializer(component_name="PaymentAttemptCodeInput")
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
         payment_code = serializers.CharField(required=False, allow_blank=True, max_length=16)
@@ -104,6 +107,7 @@ class PaymentAttemptDetailApi(TerminalApi):
 
 
 class PaymentAttemptStepUpApi(TerminalApi):
+    @extend_schema_serializer(component_name="PaymentAttemptStepUpInput")
     class InputSerializer(serializers.Serializer):
         phone_last4 = serializers.RegexField(r"^[0-9]{4}$")
 
@@ -132,7 +136,7 @@ class PaymentAttemptCancelApi(TerminalApi):
 
 
 class RefundInput(serializers.Serializer):
-    amount_minor = serializers.IntegerField()
+    amount_minor = StrictIntegerField()
     idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -189,6 +193,7 @@ class DisputeOpenApi(APIView):
 
     permission_classes = [has_role(User.Role.CUSTOMER)]
 
+    @extend_schema_serializer(component_name="DisputeOpenInput")
     class InputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField()
         reason = serializers.CharField(max_length=500)

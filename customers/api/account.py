@@ -149,7 +149,8 @@ class ConsentWithdrawApi(CustomerApi):
     class InputSerializer(serializers.Serializer):
         purpose = serializers.ChoiceField(choices=ConsentDocument.Purpose.choices)
 
-    @extend_schema(request=InputSerializer, responses=ConsentRecordOutput)
+    # 204 when the purpose was not given (nothing to withdraw).
+    @extend_schema(request=InputSerializer, responses={200: ConsentRecordOutput, 204: None})
     def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

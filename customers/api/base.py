@@ -36,7 +36,7 @@ class ProfileOutput(serializers.Serializer):
     display_name = serializers.CharField(source="user.display_name")
     phone = serializers.CharField(source="user.phone")
     is_phone_verified = serializers.BooleanField()
-    date_of_birth = serializers.DateField()
+    date_of_birth = serializers.DateField(allow_null=True)
     currency = serializers.CharField()
     per_payment_limit_minor = serializers.IntegerField()
     daily_limit_minor = serializers.IntegerField()

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from customers import exports, services, wallet
 from customers.api.base import CustomerApi, ProfileOutput, StatementLineOutput
+from facepay.parsing import StrictIntegerField
 from facepay.permissions import AuthenticatedRequest
 
 
@@ -41,7 +42,7 @@ class WalletTopUpApi(CustomerApi):
 
     @extend_schema_serializer(component_name="CustomerWalletTopUpInput")
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         card_brand = serializers.CharField(max_length=20)
         card_number = serializers.RegexField(r"^[0-9 ]{12,23}$")
         idempotency_key = serializers.CharField(max_length=64, required=False)
@@ -91,11 +92,11 @@ class LimitsApi(CustomerApi):
 
     @extend_schema_serializer(component_name="CustomerLimitsInput")
     class InputSerializer(serializers.Serializer):
-        per_payment_limit_minor = serializers.IntegerField()
-        daily_limit_minor = serializers.IntegerField()
-        step_up_above_minor = serializers.IntegerField()
+        per_payment_limit_minor = StrictIntegerField()
+        daily_limit_minor = StrictIntegerField()
+        step_up_above_minor = StrictIntegerField()
         # Left out = 0: a client that does not know the setting always gets the tap.
-        confirm_free_up_to_minor = serializers.IntegerField(required=False, default=0)
+        confirm_free_up_to_minor = StrictIntegerField(required=False, default=0)
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
     def put(self, request: AuthenticatedRequest) -> Response:

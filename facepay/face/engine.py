@@ -22,6 +22,9 @@ from facepay.face.liveness import PassiveLiveness, depth_relief_mm
 from facepay.face.pack import Calibration, PackManifest, check_license, load_manifest, verify_pack
 from facepay.face.runtime import make_session
 
+# Faces described per frame, largest first: a crowd photo costs a few faces' work, not hundreds.
+MAX_FACES = 4
+
 
 @dataclass(frozen=True)
 class FaceQuality:
@@ -67,6 +70,17 @@ def prominence(box: Box, *, width: int, height: int) -> float:
     distance = math.hypot((x1 + x2) / 2 - width / 2, (y1 + y2) / 2 - height / 2)
     closeness = max(0.0, 1.0 - distance / (0.5 * math.hypot(width, height)))
     return side * closeness
+
+
+def largest(detections: list[Detection], limit: int = MAX_FACES) -> list[Detection]:
+    """The `limit` detections with the largest boxes (landmarks and liveness run per face)."""
+    if len(detections) <= limit:
+        return detections
+    return sorted(
+        detections,
+        key=lambda item: (item.box[2] - item.box[0]) * (item.box[3] - item.box[1]),
+        reverse=True,
+    )[:limit]
 
 
 class FaceEngine:
@@ -140,34 +154,37 @@ class FaceEngine:
         return self.manifest.calibration
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """Detect faces; when none is found, retry once on the frame padded by a quarter.
+        """Detect faces (at most MAX_FACES, the largest); when none is found, retry once on the
+        frame padded by a quarter.
 
         Tightly cropped faces (a face filling the frame) are missed by the 320x240 detector;
         the padded retry costs one more detector run only on frames that found nothing.
         """
         detections = self.detector.detect(frame_bgr)
         if detections:
-            return detections
+            return largest(detections)
         height, width = frame_bgr.shape[:2]
         pad_x, pad_y = width // 4, height // 4
         padded = cv2.copyMakeBorder(
             frame_bgr, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=(0, 0, 0)
         )
-        return [
-            Detection(
-                box=(
-                    item.box[0] - pad_x,
-                    item.box[1] - pad_y,
-                    item.box[2] - pad_x,
-                    item.box[3] - pad_y,
-                ),
-                score=item.score,
-                points5=None
-                if item.points5 is None
-                else tuple((x - pad_x, y - pad_y) for x, y in item.points5),
-            )
-            for item in self.detector.detect(padded)
-        ]
+        return largest(
+            [
+                Detection(
+                    box=(
+                        item.box[0] - pad_x,
+                        item.box[1] - pad_y,
+                        item.box[2] - pad_x,
+                        item.box[3] - pad_y,
+                    ),
+                    score=item.score,
+                    points5=None
+                    if item.points5 is None
+                    else tuple((x - pad_x, y - pad_y) for x, y in item.points5),
+                )
+                for item in self.detector.detect(padded)
+            ]
+        )
 
     def describe(
         self,

@@ -5,10 +5,9 @@ through merchants.selectors."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -17,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
+from facepay.parsing import StrictIntegerField
 from facepay.permissions import has_role, signed_in_user
 from merchants import selectors
-from merchants.errors import MerchantForbidden
 from payments.models import PaymentAttempt, Refund, SettlementBatch
 from payments.sales import dashboard
 
@@ -28,8 +27,8 @@ MANAGER_ROLES = (User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 
 
 class MerchantScopeInput(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
-    merchant = serializers.IntegerField(required=False, min_value=1)
+    store = StrictIntegerField(required=False, min_value=1)
+    merchant = StrictIntegerField(required=False, min_value=1)
     days = serializers.ChoiceField(choices=dashboard.PERIODS, required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
@@ -54,10 +53,12 @@ def scope_for(request: Request) -> Scope:
     store_ids = selectors.store_ids_in_scope(
         user=signed_in_user(request), store_id=data.get("store"), merchant_id=data.get("merchant")
     )
-    end = data.get("end") or dashboard.today_local()
-    start = data.get("start") or end - timedelta(days=data.get("days", 30) - 1)
-    if start > end:
-        start, end = end, start
+    start, end = dashboard.period_resolve(
+        start=data.get("start"),
+        end=data.get("end"),
+        days=data.get("days"),
+        today=dashboard.today_local(),
+    )
     return Scope(store_ids=store_ids, start=start, end=end)
 
 
@@ -216,24 +217,31 @@ class MerchantSettlementOutput(serializers.ModelSerializer):
         ]
 
 
+class MerchantSettlementInput(serializers.Serializer):
+    merchant = StrictIntegerField(required=False, min_value=1)
+
+
 class MerchantSettlementListApi(ListAPIView):
     """Settlement batches of the owner's merchants (operators: all), newest first."""
 
     permission_classes = [has_role(*MANAGER_ROLES)]
     serializer_class = MerchantSettlementOutput
 
-    @extend_schema(parameters=[MerchantScopeInput], responses=MerchantSettlementOutput(many=True))
+    @extend_schema(
+        parameters=[MerchantSettlementInput], responses=MerchantSettlementOutput(many=True)
+    )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         merchants = list(selectors.merchant_list_for_user(user=signed_in_user(self.request)))
-        if merchant_id := self.request.query_params.get("merchant"):
-            if not merchant_id.isdigit():
-                raise MerchantForbidden(_("You may not see this merchant."))
+        if (requested := self.request.query_params.get("merchant")) is not None:
+            payload = MerchantSettlementInput(data={"merchant": requested})
+            payload.is_valid(raise_exception=True)
+            merchant_id = payload.validated_data["merchant"]
             merchants = [
                 selectors.merchant_get_for_user(
-                    user=signed_in_user(self.request), merchant_id=int(merchant_id)
+                    user=signed_in_user(self.request), merchant_id=merchant_id
                 )
             ]
         return dashboard.settlement_batches(merchant_ids=[m.pk for m in merchants])

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from facepay.models import User
+from facepay.parsing import parse_id
 from facepay.permissions import user_has_role
 from merchants import selectors
 from merchants.errors import StoreForbidden
@@ -60,13 +61,13 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             return
         query = self.scope.get("query_string", b"").decode()
         requested = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
-        wanted = requested.get("store") or ""
-        if wanted and not wanted.isdigit():
-            await self.close(code=4403)
-            return
-        store_ids = await database_sync_to_async(_store_ids_in_scope)(
-            user, int(wanted) if wanted else None
-        )
+        store_id: int | None = None
+        if (wanted := requested.get("store")) is not None:
+            store_id = parse_id(wanted)
+            if store_id is None:
+                await self.close(code=4400)  # malformed, as an HTTP 400
+                return
+        store_ids = await database_sync_to_async(_store_ids_in_scope)(user, store_id)
         if store_ids is None:
             await self.close(code=4403)
             return

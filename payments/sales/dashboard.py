@@ -19,7 +19,10 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
-from merchants.forms import PERIODS as PERIODS  # the filter form owns the period choices
+# The periods (choices, bounds, the resolver) belong to the filter the merchant portal shows.
+from merchants.periods import MAX_PERIOD_DAYS as MAX_PERIOD_DAYS
+from merchants.periods import PERIODS as PERIODS
+from merchants.periods import period_resolve as period_resolve
 from payments.models import PaymentAttempt, Refund, SettlementBatch
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from facepay import money
 from facepay.models import User
+from facepay.parsing import parse_id
 from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import selectors
 from merchants.errors import StoreForbidden
@@ -29,20 +30,31 @@ MANAGER_ROLES = (Role.MERCHANT_OWNER, Role.OPERATOR)
 def _dashboard_scope(
     request: AuthenticatedHttpRequest,
 ) -> tuple[DashboardFilterForm, list[int], date, date]:
-    """The filter form, the store ids to count and the period; refuses an unseen store."""
+    """The filter form, the store ids to count and the period; refuses an unseen store. A form
+    with errors (malformed store, a date out of range, a period over a year) counts the last
+    30 days of no store; its caller answers 400."""
     stores = selectors.store_list_for_user(user=request.user).order_by("id")
     form = DashboardFilterForm(request.GET or None, stores=stores, today=dashboard.today_local())
     requested = request.GET.get("store") or ""
-    if requested and not requested.isdigit():
-        raise PermissionDenied(_("You may not see this store."))
-    try:
-        store_ids = selectors.store_ids_in_scope(
-            user=request.user, store_id=int(requested) if requested else None
-        )
-    except StoreForbidden as error:
-        raise PermissionDenied(error.message) from error
+    store_id = parse_id(requested) if requested else None
+    store_ids: list[int] = []  # a malformed store: the form reports it
+    if not requested or store_id is not None:
+        try:
+            store_ids = selectors.store_ids_in_scope(user=request.user, store_id=store_id)
+        except StoreForbidden as error:
+            raise PermissionDenied(error.message) from error
     start, end = form.period()
     return form, store_ids, start, end
+
+
+def _form_refusal(form: DashboardFilterForm) -> HttpResponse:
+    """400 for a malformed filter: each error's stable code and message, one a line."""
+    lines = [
+        f"{error.code or 'invalid_input'}: {' '.join(error.messages)}"
+        for errors in form.errors.as_data().values()
+        for error in errors
+    ]
+    return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
 
 
 @role_required(*PORTAL_ROLES)
@@ -54,6 +66,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, "merchants/onboarding_status.html", {"merchant": merchant})
     form, store_ids, start, end = _dashboard_scope(request)
     figures = dashboard.dashboard(store_ids=store_ids, start=start, end=end)
+    status = 400 if form.is_bound and not form.is_valid() else 200
     return render(
         request,
         "merchants/dashboard.html",
@@ -79,6 +92,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "store_param": request.GET.get("store", ""),
             "weekday_names": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
         },
+        status=status,
     )
 
 
@@ -103,9 +117,11 @@ PAYMENT_CSV_HEADER = [
 
 
 @role_required(*PORTAL_ROLES)
-def payments_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+def payments_csv(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Captured payments of the filtered stores and days as CSV (no customer identities)."""
-    _form, store_ids, start, end = _dashboard_scope(request)
+    form, store_ids, start, end = _dashboard_scope(request)
+    if form.is_bound and not form.is_valid():
+        return _form_refusal(form)
     rows = dashboard.payments_for_export(store_ids=store_ids, start=start, end=end)
     writer = csv.writer(_Echo())
     zone = timezone.get_current_timezone()

@@ -39,10 +39,15 @@ def validate_amount(amount_minor: int, *, maximum_minor: int) -> None:
 
 
 def validate_currency(currency: str) -> str:
+    """The upper-case code of the street's currency (settings.FACEPAY_CURRENCY); any other
+    currency, known or not, raises CurrencyUnsupported."""
     try:
-        return money.validate_currency(currency)
+        code = money.validate_currency(currency)
     except money.UnknownCurrency as exc:
         raise CurrencyUnsupported(_("This currency is not supported."), currency=currency) from exc
+    if code != money.default_currency():
+        raise CurrencyUnsupported(_("This currency is not supported."), currency=currency)
+    return code
 
 
 def _card_movement(
