@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.money import CURRENCY_EXPONENTS
 from facepay.permissions import role_required
+from facepay.spreadsheets import SafeCsvWriter
 from merchants import charts, dashboard, selectors, services
 from merchants.errors import MerchantForbidden, StoreForbidden, TerminalForbidden
 from merchants.forms import (
@@ -409,7 +409,7 @@ def payments_csv(request: HttpRequest) -> HttpResponse:
     """Captured payments of the filtered stores and days as CSV (no customer identities)."""
     _form, store_ids, start, end = _dashboard_scope(request)
     rows = dashboard.payments_for_export(store_ids=store_ids, start=start, end=end)
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
     zone = timezone.get_current_timezone()
 
     def lines():  # type: ignore[no-untyped-def]
@@ -470,7 +470,7 @@ def settlements_csv(request: HttpRequest) -> HttpResponse:
     batches = dashboard.settlement_batches(
         merchant_ids=_settlement_merchant_ids(request.user)
     ).select_related("merchant")
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
 
     def lines():  # type: ignore[no-untyped-def]
         yield writer.writerow(SETTLEMENT_CSV_HEADER)
