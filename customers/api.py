@@ -25,7 +25,7 @@ from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay.face import errors as face_errors
 from facepay.face.config import get_config
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.permissions import CsrfChecked, has_role
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 
@@ -134,7 +134,7 @@ def template_payload(customer: Customer) -> dict[str, Any]:
 class SignUpApi(APIView):
     """Create a customer account (anonymous); signs the new customer in and texts a code."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, CsrfChecked]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 

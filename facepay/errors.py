@@ -31,6 +31,10 @@ class Forbidden(FacePayError):
     code, http_status = "forbidden", 403
 
 
+class CsrfFailed(FacePayError):
+    code, http_status = "csrf_failed", 403
+
+
 class RateLimited(FacePayError):
     code, http_status = "rate_limited", 429
 
