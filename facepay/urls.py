@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from credit import urls as credit_urls
 from customers import urls as customers_urls
 from facepay import api, face_api, views
+from facepay.forms import AdminSignInForm
 from merchants import urls as merchants_urls
 from payments import urls as payments_urls
 
@@ -22,6 +23,8 @@ def app_urls(app: str, module: ModuleType) -> list[URLPattern | URLResolver]:
     ]
 
 
+admin.site.login_form = AdminSignInForm
+
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
@@ -29,9 +32,11 @@ urlpatterns = [
     path("ops/", views.ops, name="ops"),
     path("ops/ping/", views.ops_ping, name="ops_ping"),
     path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/login/code/", views.sign_in_code_send, name="sign_in_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/me/", api.MeApi.as_view(), name="api_me"),
     path("api/face/check", face_api.FaceCheckApi.as_view(), name="api_face_check"),
