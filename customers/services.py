@@ -672,32 +672,46 @@ def payment_pin_set(*, customer: Customer, pin: str) -> Customer:
     return customer
 
 
+def _pin_unusable_try(phone: str) -> int:
+    """Count a try on a phone with no usable PIN (unknown, closed or PIN not set) the way a
+    wrong PIN is counted, so every refusal reads alike; returns the failures so far."""
+    key = f"customers:pin-failures:{_digest(f'pin:{phone}')}"
+    cache.add(key, 0, timeout=int(PIN_LOCK.total_seconds()))
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=int(PIN_LOCK.total_seconds()))
+        return 1
+
+
 def payment_pin_verify(*, phone: str, pin: str) -> int:
     """The customer id for a phone + PIN (the terminal's non-face path).
 
-    Raises PinInvalid (unknown phone or wrong PIN; wrong tries are counted), PinLocked (after 5
-    wrong tries, for 15 minutes) or PinNotSet.
+    Raises PinInvalid (with `attempts_left`) or PinLocked (after 5 wrong tries, for 15 minutes),
+    and answers an unknown phone or a customer without a PIN exactly like a wrong PIN, so the
+    answers tell nobody whether a number has an account or a PIN.
     """
+    locked_message = _("Too many wrong PINs: try again in 15 minutes.")
+    invalid_message = _("Phone number or PIN is not right.")
     try:
         phone = phone_normalise(phone)
     except errors.PhoneInvalid as exc:
-        raise errors.PinInvalid(_("Phone number or PIN is not right.")) from exc
+        raise errors.PinInvalid(invalid_message) from exc
     with transaction.atomic():
         customer = (
             Customer.objects.select_for_update()
             .filter(user__phone=phone, closed_at__isnull=True)
             .first()
         )
-        if customer is None:
-            raise errors.PinInvalid(_("Phone number or PIN is not right."))
+        if customer is None or not customer.payment_pin_hash:
+            check_password(pin or "", make_password(None))  # about as slow as a real check
+            failures = _pin_unusable_try(phone)
+            if failures >= PIN_MAX_ATTEMPTS:
+                raise errors.PinLocked(locked_message)
+            raise errors.PinInvalid(invalid_message, attempts_left=PIN_MAX_ATTEMPTS - failures)
         now = timezone.now()
         if customer.pin_locked_until is not None and customer.pin_locked_until > now:
-            raise errors.PinLocked(
-                _("Too many wrong PINs: try again later."),
-                locked_until=customer.pin_locked_until.isoformat(),
-            )
-        if not customer.payment_pin_hash:
-            raise errors.PinNotSet(_("This customer has not set a payment PIN."))
+            raise errors.PinLocked(locked_message)
         if check_password(pin or "", customer.payment_pin_hash):
             if customer.pin_failed_attempts or customer.pin_locked_until:
                 customer.pin_failed_attempts, customer.pin_locked_until = 0, None
@@ -716,8 +730,8 @@ def payment_pin_verify(*, phone: str, pin: str) -> int:
         )
         attempts_left = PIN_MAX_ATTEMPTS - customer.pin_failed_attempts
     if is_locked:
-        raise errors.PinLocked(_("Too many wrong PINs: try again in 15 minutes."))
-    raise errors.PinInvalid(_("Phone number or PIN is not right."), attempts_left=attempts_left)
+        raise errors.PinLocked(locked_message)
+    raise errors.PinInvalid(invalid_message, attempts_left=attempts_left)
 
 
 @dataclass(frozen=True)

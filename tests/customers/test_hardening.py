@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from customers import services
+from facepay.errors import FacePayError
 from facepay.models import User
+from tests.customers.factories import CustomerFactory
 
 SIGNUP = {
     "phone": "+8613700002222",
@@ -65,3 +69,30 @@ def test_signup_api_accepts_a_same_origin_post_with_its_csrf_token(tmp_path, set
 
     assert response.status_code == 201
     assert User.objects.filter(phone="+8613700002222").exists()
+
+
+def _pin_answers(phone: str, tries: int = 6) -> list[tuple[str, int, str, dict[str, object]]]:
+    answers = []
+    for _ in range(tries):
+        with pytest.raises(FacePayError) as caught:
+            services.payment_pin_verify(phone=phone, pin="482916")
+        error = caught.value
+        answers.append((error.code, error.http_status, error.message, error.extra))
+    return answers
+
+
+@pytest.mark.django_db
+def test_payment_pin_verify_answers_alike_for_a_wrong_pin_no_pin_and_an_unknown_phone() -> None:
+    cache.clear()
+    with_pin = CustomerFactory(user__phone="+8613911114444")
+    services.payment_pin_set(customer=with_pin, pin="482915")
+    CustomerFactory(user__phone="+8613911115555")
+
+    wrong_pin = _pin_answers("+8613911114444")
+    no_pin = _pin_answers("+8613911115555")
+    unknown = _pin_answers("+8613911116666")
+
+    assert wrong_pin == no_pin == unknown
+    assert [code for code, *_ in wrong_pin] == ["pin_invalid"] * 4 + ["pin_locked"] * 2
+    assert wrong_pin[0][3] == {"attempts_left": 4}
+    cache.clear()
