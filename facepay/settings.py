@@ -263,4 +263,7 @@ FACEPAY_SETTLEMENT_CUTOFF_HOUR = env.int("FACEPAY_SETTLEMENT_CUTOFF_HOUR", defau
 # Customers: text-message sender class (console/outbox in development), look-alike threshold
 # (cosine; empty = the face pack's calibrated match threshold).
 FACEPAY_SMS_SENDER = env.str("FACEPAY_SMS_SENDER", default="customers.sms.ConsoleSender")
+# Outside DEBUG the console e-mail and the development sender above refuse to start unless
+# this says they were chosen on purpose (they print or keep codes and links).
+FACEPAY_DEVELOPMENT_MESSAGES = env.bool("FACEPAY_DEVELOPMENT_MESSAGES", default=False)
 FACEPAY_LOOKALIKE_THRESHOLD = env.float("FACEPAY_LOOKALIKE_THRESHOLD", default=None)
