@@ -15,6 +15,9 @@ DASHBOARD_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OP
 
 
 def _visible_store_ids(user: User) -> list[int]:
+    user = User.objects.filter(pk=user.pk, is_active=True).first()  # as it is now, not at connect
+    if user is None:
+        return []
     return list(selectors.store_list_for_user(user=user).values_list("id", flat=True))
 
 
@@ -54,7 +57,16 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def payment_status(self, event: dict[str, Any]) -> None:
+        if getattr(self, "is_closing", False):
+            return
         attempt = event.get("attempt") or {}
+        # The viewer is authorised again on each event: a cashier taken off the store, or a
+        # deactivated user, is cut off at once (4403) rather than when they reconnect.
+        visible = await database_sync_to_async(_visible_store_ids)(self.scope["user"])
+        if attempt.get("store_id") not in visible:
+            self.is_closing = True
+            await self.close(code=4403)
+            return
         if attempt.get("status") != "captured":
             return
         today = await database_sync_to_async(_today)(self.store_ids)
