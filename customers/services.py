@@ -53,6 +53,8 @@ PIN_MAX_ATTEMPTS = 5
 PIN_LOCK = timedelta(minutes=15)
 PAYMENT_CODE_TTL = timedelta(seconds=60)
 PAYMENT_CODE_MAX_FAILURES = 10  # per terminal (or platform-wide without one) per minute
+PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT = 30  # across all of a merchant's terminals, per minute
+PAYMENT_CODE_GUESSES_KEY = "customers:paycode-guesses"  # wrong codes seen platform-wide, ever
 MAX_ENROL_FRAMES = 3
 OBVIOUS_PINS = {"000000", "111111", "123456", "654321", "123123", "888888", "666666"}
 
@@ -755,18 +757,45 @@ def payment_code_issue(*, customer: Customer) -> IssuedPaymentCode:
             break
     expires_at = now + PAYMENT_CODE_TTL
     PaymentCode.objects.create(customer=customer, code_hash=code_hash, expires_at=expires_at)
+    # How many wrong codes the platform had seen when this one was issued: the code is void once
+    # FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE more have been tried, however many terminals try.
+    cache.set(
+        f"customers:paycode-issued-at-guess:{code_hash}",
+        cache.get(PAYMENT_CODE_GUESSES_KEY) or 0,
+        timeout=int(PAYMENT_CODE_TTL.total_seconds()) + 60,
+    )
     audit_event_record(actor=customer.user, action="customer.payment_code_issued", target=customer)
     return IssuedPaymentCode(code=code, expires_at=expires_at)
 
 
-def payment_code_redeem(*, code: str, terminal_id: int | None = None) -> int:
+def _cache_bump(key: str, timeout: int | None) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def payment_code_redeem(
+    *, code: str, terminal_id: int | None = None, merchant_id: int | None = None
+) -> int:
     """Use a one-time payment code once; returns its customer id.
 
-    Raises PaymentCodeInvalid (unknown, used or expired) or PaymentCodeRateLimited after 10 bad
-    codes within a minute from the same terminal (or overall without a terminal id).
+    Raises PaymentCodeInvalid (unknown, used, expired, or void because the platform has seen
+    FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE wrong codes since it was issued) or
+    PaymentCodeRateLimited after 10 bad codes within a minute from the same terminal (or overall
+    without a terminal id) or 30 from the same merchant's terminals together.
     """
-    failures_key = f"customers:paycode-failures:{terminal_id or 'any'}"
-    if (cache.get(failures_key) or 0) >= PAYMENT_CODE_MAX_FAILURES:
+    budgets = [(f"customers:paycode-failures:{terminal_id or 'any'}", PAYMENT_CODE_MAX_FAILURES)]
+    if merchant_id is not None:
+        budgets.append(
+            (
+                f"customers:paycode-failures:merchant:{merchant_id}",
+                PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT,
+            )
+        )
+    if any((cache.get(key) or 0) >= limit for key, limit in budgets):
         raise errors.PaymentCodeRateLimited(_("Too many wrong codes: wait a minute."))
     now = timezone.now()
     with transaction.atomic():
@@ -783,12 +812,25 @@ def payment_code_redeem(*, code: str, terminal_id: int | None = None) -> int:
         if payment_code is not None:
             payment_code.used_at = now
             payment_code.save(update_fields=["used_at"])
-            return payment_code.customer_id
-    cache.add(failures_key, 0, timeout=60)
-    try:
-        cache.incr(failures_key)
-    except ValueError:  # expired between add and incr
-        cache.set(failures_key, 1, timeout=60)
+            issued_at_guess = cache.get(
+                f"customers:paycode-issued-at-guess:{payment_code.code_hash}"
+            )
+            guesses_since = (cache.get(PAYMENT_CODE_GUESSES_KEY) or 0) - (issued_at_guess or 0)
+            if issued_at_guess is None or (
+                guesses_since <= settings.FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE
+            ):
+                return payment_code.customer_id
+            audit_event_record(
+                actor=None,
+                action="customer.payment_code_void",
+                target=payment_code.customer,
+                data={"guesses_since_issue": guesses_since},
+            )
+    if payment_code is not None:  # void: used up (committed above) and refused like any other
+        raise errors.PaymentCodeInvalid(_("The payment code is not valid."))
+    for key, _limit in budgets:
+        _cache_bump(key, 60)
+    _cache_bump(PAYMENT_CODE_GUESSES_KEY, None)
     raise errors.PaymentCodeInvalid(_("The payment code is not valid."))
 
 

@@ -266,4 +266,11 @@ FACEPAY_SMS_SENDER = env.str("FACEPAY_SMS_SENDER", default="customers.sms.Consol
 # Outside DEBUG the console e-mail and the development sender above refuse to start unless
 # this says they were chosen on purpose (they print or keep codes and links).
 FACEPAY_DEVELOPMENT_MESSAGES = env.bool("FACEPAY_DEVELOPMENT_MESSAGES", default=False)
+# Guessing limits (issue 14): a live payment code is void once this many wrong codes have been
+# tried on the whole street since it was issued (a guess succeeds at most this / 10^6 of the
+# time, however many terminals guess); new terminals a merchant may register per day.
+FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE = env.int(
+    "FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE", default=2000
+)
+FACEPAY_MAX_NEW_TERMINALS_PER_DAY = env.int("FACEPAY_MAX_NEW_TERMINALS_PER_DAY", default=10)
 FACEPAY_LOOKALIKE_THRESHOLD = env.float("FACEPAY_LOOKALIKE_THRESHOLD", default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from merchants.errors import (
     StatusTransitionInvalid,
     StoreForbidden,
     TerminalForbidden,
+    TerminalLimitReached,
     TerminalRevoked,
 )
 from merchants.models import Merchant, MerchantStatusChange, Store, StoreStaff, Terminal
@@ -87,13 +89,25 @@ def _issue_secret(terminal: Terminal) -> TerminalCredentials:
 def terminal_register(*, actor: User, store: Store, name: str) -> TerminalCredentials:
     """Register a counter device for an approved merchant's store and issue its first secret.
 
-    Not idempotent (each call is a new device). Raises StoreForbidden, MerchantNotApproved.
+    Not idempotent (each call is a new device). Raises StoreForbidden, MerchantNotApproved or
+    TerminalLimitReached (FACEPAY_MAX_NEW_TERMINALS_PER_DAY per merchant; the merchant row is
+    locked while counting, so racing requests cannot pass the cap together).
     """
     _ensure_store_manager(actor, store)
     if not store.merchant.is_approved:
         raise MerchantNotApproved(
             _("Terminals can be registered once the merchant is approved."),
             merchant_id=store.merchant_id,
+        )
+    Merchant.objects.select_for_update().filter(pk=store.merchant_id).first()
+    registered_today = Terminal.objects.filter(
+        store__merchant_id=store.merchant_id,
+        created_at__gte=timezone.now() - timedelta(days=1),
+    ).count()
+    if registered_today >= settings.FACEPAY_MAX_NEW_TERMINALS_PER_DAY:
+        raise TerminalLimitReached(
+            _("This merchant has registered as many new terminals as a day allows: try tomorrow."),
+            limit=settings.FACEPAY_MAX_NEW_TERMINALS_PER_DAY,
         )
     terminal = Terminal.objects.create(store=store, name=name.strip())
     credentials = _issue_secret(terminal)

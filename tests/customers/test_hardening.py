@@ -7,7 +7,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from customers import services
+from customers import errors, services
+from customers.models import PaymentCode
 from facepay.errors import FacePayError
 from facepay.models import User
 from tests.customers.factories import CustomerFactory
@@ -95,4 +96,57 @@ def test_payment_pin_verify_answers_alike_for_a_wrong_pin_no_pin_and_an_unknown_
     assert wrong_pin == no_pin == unknown
     assert [code for code, *_ in wrong_pin] == ["pin_invalid"] * 4 + ["pin_locked"] * 2
     assert wrong_pin[0][3] == {"attempts_left": 4}
+    cache.clear()
+
+
+def _wrong_codes(right: str, count: int) -> list[str]:
+    codes = [f"{(int(right) + step) % 1_000_000:06d}" for step in range(1, count + 1)]
+    assert right not in codes
+    return codes
+
+
+@pytest.mark.django_db
+def test_payment_code_redeem_limits_guessing_per_merchant_across_its_terminals() -> None:
+    cache.clear()
+    customer = CustomerFactory()
+    issued = services.payment_code_issue(customer=customer)
+    wrong = iter(_wrong_codes(issued.code, services.PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT))
+    terminal_ids = [101, 102, 103, 104]
+    for index in range(services.PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT):
+        with pytest.raises(errors.PaymentCodeInvalid):
+            services.payment_code_redeem(
+                code=next(wrong), terminal_id=terminal_ids[index % 4], merchant_id=7
+            )
+
+    with pytest.raises(errors.PaymentCodeRateLimited):
+        services.payment_code_redeem(code=issued.code, terminal_id=105, merchant_id=7)
+
+    assert PaymentCode.objects.get().used_at is None
+    assert (
+        services.payment_code_redeem(code=issued.code, terminal_id=201, merchant_id=8)
+        == customer.pk
+    )
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_live_payment_code_is_void_once_the_platform_has_seen_its_guess_budget(settings) -> None:
+    cache.clear()
+    settings.FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE = 40
+    customer = CustomerFactory()
+    issued = services.payment_code_issue(customer=customer)
+    for index, code in enumerate(_wrong_codes(issued.code, 41)):
+        with pytest.raises(errors.PaymentCodeInvalid):
+            services.payment_code_redeem(
+                code=code, terminal_id=1000 + index, merchant_id=2000 + index
+            )
+
+    with pytest.raises(errors.PaymentCodeInvalid):
+        services.payment_code_redeem(code=issued.code, terminal_id=1, merchant_id=1)
+
+    assert PaymentCode.objects.get().used_at is not None  # used up, never paid with
+    fresh = services.payment_code_issue(customer=customer)
+    assert (
+        services.payment_code_redeem(code=fresh.code, terminal_id=1, merchant_id=1) == customer.pk
+    )
     cache.clear()
