@@ -195,6 +195,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# Checked in the ASGI stack (facepay.body_limit) before Django reads a byte: larger bodies get 413.
+FACEPAY_MAX_REQUEST_BYTES = env.int("FACEPAY_MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
