@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from customers import errors, exports, selectors, services
 from customers.models import BiometricDeletion, ConsentDocument, Customer
+from facepay import reauthentication
 from facepay.face import errors as face_errors
 from facepay.face.config import get_config
 from facepay.models import User
@@ -388,7 +389,13 @@ class WalletTopUpApi(CustomerApi):
 
 
 class WalletWithdrawApi(WalletTopUpApi):
-    """Withdraw to a simulated bank card (at most the balance: `insufficient_balance`)."""
+    """Withdraw to a simulated bank card (at most the balance: `insufficient_balance`); needs a
+    fresh re-authentication (`reauthentication_required`: POST /api/me/reauthenticate)."""
+
+    @extend_schema(request=WalletTopUpApi.InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        reauthentication.require_recent(request._request)
+        return super().post(request)
 
     @staticmethod
     def move(**movement: object) -> object:

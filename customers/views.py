@@ -20,9 +20,10 @@ from django.views.decorators.http import require_http_methods
 from customers import exports, forms, selectors, services, sms
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
-from facepay import money
+from facepay import money, reauthentication, sign_in
 from facepay.errors import FacePayError
 from facepay.face.config import get_config
+from facepay.forms import client_address
 from facepay.models import User
 from facepay.permissions import role_required
 from payments import selectors as payment_selectors
@@ -240,7 +241,13 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         posted if action == "top_up" else None,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
-    withdraw_form = forms.CardMovementForm(
+    if request.method == "POST" and action == "reauthentication_code":
+        sign_in.sign_in_code_send(
+            username=request.user.get_username(), client=client_address(request)
+        )
+        messages.info(request, _("A one-time code is on its way to your phone."))
+        return redirect("customers:wallet")
+    withdraw_form = forms.WithdrawForm(
         posted if action == "withdraw" else None,
         prefix="withdraw",
         initial={"idempotency_key": uuid.uuid4().hex, "amount": _yuan(balance_minor)},
@@ -255,6 +262,9 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         )
         try:
             services.require_open(customer)
+            if action == "withdraw" and not reauthentication.is_recent(request):
+                secret = data.get("password", "")
+                reauthentication.reauthenticate(request=request, password=secret, code=secret)
             move(
                 customer_id=customer.pk,
                 amount_minor=money.to_minor(data["amount"], customer.currency),

@@ -39,6 +39,12 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/me/", api.MeApi.as_view(), name="api_me"),
+    path("api/me/reauthenticate", api.ReauthenticateApi.as_view(), name="api_reauthenticate"),
+    path(
+        "api/me/reauthenticate/code",
+        api.ReauthenticationCodeApi.as_view(),
+        name="api_reauthenticate_code",
+    ),
     path("api/face/check", face_api.FaceCheckApi.as_view(), name="api_face_check"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -27,6 +27,7 @@ from facepay.models import User
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from tests.customers.factories import CustomerFactory
+from tests.facepay.factories import TEST_PASSWORD
 from tests.merchants.factories import TerminalFactory
 
 PURPOSES = [ConsentDocument.Purpose.FACE_PAYMENT, ConsentDocument.Purpose.TEMPLATE_STORAGE]
@@ -181,6 +182,7 @@ def test_wallet_api_top_up_balance_and_statement():
     assert wallet["statement"][0]["memo"] == "visa ···· 1111"
     assert "4111 1111" not in json.dumps(wallet)
     withdrawal = {"card_brand": "visa", "card_number": "4111 1111 1111 1111"}
+    client.post(reverse("api_reauthenticate"), {"password": TEST_PASSWORD}, format="json")
     response = client.post(
         reverse("customers_api:wallet_withdraw"),
         {**withdrawal, "amount_minor": 12_346},
@@ -435,6 +437,7 @@ def test_wallet_page_withdraws_everything_and_then_the_account_can_close():
         "withdraw-card_brand": "unionpay",
         "withdraw-card_number": "6222 0000 0000 4321",
         "withdraw-idempotency_key": "page-w1",
+        "withdraw-password": TEST_PASSWORD,
     }
     page.post(reverse("customers:wallet"), withdrawal)
     assert payment_selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 8_800

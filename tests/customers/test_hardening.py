@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import re
+import uuid
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from customers import errors, services
-from customers.models import PaymentCode
+from customers.models import Customer, PaymentCode
 from facepay.errors import FacePayError
 from facepay.models import User
+from payments import selectors as payment_selectors
+from payments import services as payment_services
 from tests.customers.factories import CustomerFactory
+from tests.facepay.factories import TEST_PASSWORD
 
 SIGNUP = {
     "phone": "+8613700002222",
@@ -149,4 +157,116 @@ def test_a_live_payment_code_is_void_once_the_platform_has_seen_its_guess_budget
     assert (
         services.payment_code_redeem(code=fresh.code, terminal_id=1, merchant_id=1) == customer.pk
     )
+    cache.clear()
+
+
+def _funded_session(amount_minor: int = 10_000) -> tuple[Customer, APIClient]:
+    customer = CustomerFactory()
+    payment_services.wallet_top_up(
+        customer_id=customer.pk,
+        amount_minor=amount_minor,
+        currency="CNY",
+        card_brand="visa",
+        card_last4="1111",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    client = APIClient()
+    client.force_login(customer.user)
+    return customer, client
+
+
+def _balance(customer: Customer) -> int:
+    return payment_selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY")
+
+
+WITHDRAWAL = {"amount_minor": 10_000, "card_brand": "visa", "card_number": "4000 0000 0000 0002"}
+
+
+@pytest.mark.django_db
+def test_withdraw_api_needs_a_fresh_reauthentication_beside_the_session() -> None:
+    cache.clear()
+    customer, client = _funded_session()
+
+    refused = client.post(reverse("customers_api:wallet_withdraw"), WITHDRAWAL, format="json")
+
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "reauthentication_required"
+    assert _balance(customer) == 10_000
+    wrong = client.post(reverse("api_reauthenticate"), {"password": "guess"}, format="json")
+    assert wrong.status_code == 403
+    assert wrong.json()["error"]["code"] == "reauthentication_failed"
+    assert (
+        client.post(reverse("customers_api:wallet_withdraw"), WITHDRAWAL, format="json").status_code
+        == 403
+    )
+    right = client.post(reverse("api_reauthenticate"), {"password": TEST_PASSWORD}, format="json")
+    assert right.status_code == 200
+    done = client.post(reverse("customers_api:wallet_withdraw"), WITHDRAWAL, format="json")
+    assert done.status_code == 201
+    assert _balance(customer) == 0
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_reauthentication_goes_stale_after_the_configured_minutes(settings) -> None:
+    cache.clear()
+    customer, client = _funded_session()
+    client.post(reverse("api_reauthenticate"), {"password": TEST_PASSWORD}, format="json")
+    session = client.session
+    session["facepay_reauthenticated_at"] -= settings.FACEPAY_REAUTHENTICATION_SECONDS + 1
+    session.save()
+
+    refused = client.post(reverse("customers_api:wallet_withdraw"), WITHDRAWAL, format="json")
+
+    assert refused.json()["error"]["code"] == "reauthentication_required"
+    assert _balance(customer) == 10_000
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_reauthentication_by_a_texted_one_time_code(
+    tmp_path,  # type: ignore[no-untyped-def]
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    cache.clear()
+    settings.DATA_DIR = tmp_path
+    customer, client = _funded_session()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(reverse("api_reauthenticate_code"))
+    assert sent.status_code == 202
+    message = json.loads((tmp_path / "sms-outbox.jsonl").read_text().splitlines()[-1])
+    code = re.search(r"\b(\d{6})\b", message["message"]).group(1)
+
+    assert (
+        client.post(reverse("api_reauthenticate"), {"code": code}, format="json").status_code == 200
+    )
+    done = client.post(reverse("customers_api:wallet_withdraw"), WITHDRAWAL, format="json")
+
+    assert done.status_code == 201
+    assert _balance(customer) == 0
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_wallet_page_withdrawal_asks_for_the_password() -> None:
+    cache.clear()
+    customer, _api = _funded_session()
+    page = Client()
+    page.force_login(customer.user)
+    withdrawal = {
+        "action": "withdraw",
+        "withdraw-amount": "100.00",
+        "withdraw-card_brand": "unionpay",
+        "withdraw-card_number": "6222 0000 0000 4321",
+        "withdraw-idempotency_key": "page-reauth",
+    }
+
+    page.post(reverse("customers:wallet"), withdrawal)
+    assert _balance(customer) == 10_000
+    page.post(reverse("customers:wallet"), {**withdrawal, "withdraw-password": "guess"})
+    assert _balance(customer) == 10_000
+    page.post(reverse("customers:wallet"), {**withdrawal, "withdraw-password": TEST_PASSWORD})
+
+    assert _balance(customer) == 0
     cache.clear()
