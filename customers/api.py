@@ -8,19 +8,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib.auth import login
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from customers import errors, exports, selectors, services
+from customers import errors, exports, selectors, services, signup_session
 from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay import reauthentication
 from facepay.face import errors as face_errors
@@ -37,6 +36,15 @@ def client_ip(request: Any) -> str | None:
 
 def client_agent(request: Any) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:400]
+
+
+class CustomerOrPendingSignUp(BasePermission):
+    """A signed-in customer, or an anonymous session whose sign-up waits for its code."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.user.is_authenticated:
+            return has_role(User.Role.CUSTOMER)().has_permission(request, view)
+        return signup_session.is_pending(request._request)
 
 
 class CustomerApi(APIView):
@@ -133,7 +141,9 @@ def template_payload(customer: Customer) -> dict[str, Any]:
 
 # --- sign-up and phone ----------------------------------------------------------------------
 class SignUpApi(APIView):
-    """Create a customer account (anonymous); signs the new customer in and texts a code."""
+    """Create a customer account (anonymous) and text a code; the customer is signed in once
+    `phone/verify` confirms it. A phone that already has an account gets the same answer (its
+    owner is texted instead), so nobody learns which numbers have accounts."""
 
     permission_classes = [AllowAny, CsrfChecked]
     throttle_classes = [ScopedRateThrottle]
@@ -148,15 +158,24 @@ class SignUpApi(APIView):
         guardian_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         has_guardian_consent = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(request=InputSerializer, responses={201: ProfileOutput})
+    @extend_schema_serializer(component_name="CustomerSignUpOutput")
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()  # "code_sent"
+        phone = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
     def post(self, request: Request) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        customer = services.customer_sign_up(
-            **payload.validated_data, ip_address=client_ip(request)
+        phone = signup_session.sign_up_start(
+            request=request._request,
+            data=payload.validated_data,
+            ip_address=client_ip(request),
         )
-        login(request._request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
-        return Response(ProfileOutput(customer).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.OutputSerializer({"status": "code_sent", "phone": phone}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class PhoneCodeSendApi(CustomerApi):
@@ -170,7 +189,10 @@ class PhoneCodeSendApi(CustomerApi):
 
 
 class PhoneVerifyApi(CustomerApi):
-    """Confirm the phone with the texted code."""
+    """Confirm the phone with the texted code; after a sign-up this also signs the customer in
+    (anonymous, with the sign-up's session)."""
+
+    permission_classes = [CustomerOrPendingSignUp, CsrfChecked]
 
     @extend_schema_serializer(component_name="CustomerPhoneVerifyInput")
     class InputSerializer(serializers.Serializer):
@@ -178,12 +200,15 @@ class PhoneVerifyApi(CustomerApi):
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
     def post(self, request: Request) -> Response:
-        self.customer(request)
+        if request.user.is_authenticated:
+            self.customer(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        customer = services.phone_verification_confirm(
-            user=request.user, code=payload.validated_data["code"]
-        )
+        code = payload.validated_data["code"]
+        if request.user.is_authenticated:
+            customer = services.phone_verification_confirm(user=request.user, code=code)
+        else:
+            customer = signup_session.sign_up_confirm(request=request._request, code=code)
         return Response(ProfileOutput(customer).data)
 
 

@@ -11,13 +11,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from customers import exports, forms, selectors, services, sms
+from customers import exports, forms, selectors, services, signup_session, sms
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay import money, reauthentication, sign_in
@@ -66,20 +65,50 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.customer_sign_up(**form.cleaned_data, ip_address=client_ip(request))
+        try:  # a taken phone is answered like a new one (its owner is texted instead)
+            signup_session.sign_up_start(
+                request=request, data=form.cleaned_data, ip_address=client_ip(request)
+            )
         except FacePayError as exc:
             refuse(request, exc)
         else:
-            login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We have texted you a code."))
             return redirect("customers:verify_phone")
     return render(request, "customers/signup.html", {"form": form})
 
 
-@customer_page
 @require_http_methods(["GET", "POST"])
-def verify_phone(request: HttpRequest, customer: Customer) -> HttpResponse:
+def verify_phone(request: HttpRequest) -> HttpResponse:
+    """After a sign-up (not yet signed in) or later for a signed-in customer."""
+    if request.user.is_authenticated or not signup_session.is_pending(request):
+        return _verify_phone_signed_in(request)
+    form = forms.CodeForm(request.POST if request.POST.get("action") == "verify" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "resend":
+                signup_session.sign_up_resend(request=request)
+                messages.success(request, _("A new code is on its way."))
+                return redirect("customers:verify_phone")
+            if form.is_valid():
+                signup_session.sign_up_confirm(request=request, code=form.cleaned_data["code"])
+                messages.success(request, _("Your phone number is verified."))
+                return redirect("customers:consent")
+        except FacePayError as exc:
+            refuse(request, exc)
+    return render(
+        request,
+        "customers/verify_phone.html",
+        {
+            "form": form,
+            "customer": None,
+            "phone": signup_session.pending_phone(request),
+            "is_development_sender": settings.DEBUG and sms.is_development_sender(),
+        },
+    )
+
+
+@customer_page
+def _verify_phone_signed_in(request: HttpRequest, customer: Customer) -> HttpResponse:
     form = forms.CodeForm(request.POST if request.POST.get("action") == "verify" else None)
     if request.method == "POST":
         try:
@@ -99,7 +128,12 @@ def verify_phone(request: HttpRequest, customer: Customer) -> HttpResponse:
     return render(
         request,
         "customers/verify_phone.html",
-        {"form": form, "customer": customer, "is_development_sender": is_development_sender},
+        {
+            "form": form,
+            "customer": customer,
+            "phone": customer.user.phone,
+            "is_development_sender": is_development_sender,
+        },
     )
 
 

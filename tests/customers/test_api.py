@@ -63,7 +63,9 @@ def top_up(customer: Customer, amount_minor: int, key: str) -> None:
 
 
 @pytest.mark.django_db
-def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(tmp_path, settings):
+def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
     settings.DATA_DIR = tmp_path
     client = APIClient()
     child = {
@@ -77,10 +79,17 @@ def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(tmp_pa
     assert response.json()["error"]["code"] == "guardian_consent_required"
     assert User.objects.count() == 0
     adult = {**child, "date_of_birth": "1988-02-02", "display_name": "Li Wei"}
-    response = client.post(reverse("customers_api:signup"), adult, format="json")
-    assert response.status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("customers_api:signup"), adult, format="json")
+    assert response.status_code == 202
+    assert response.json() == {"status": "code_sent", "phone": "+8613700001111"}
+    assert client.get(reverse("customers_api:profile")).status_code == 403  # not signed in yet
+    message = json.loads((tmp_path / "sms-outbox.jsonl").read_text().splitlines()[-1])["message"]
+    code = re.search(r"\b(\d{6})\b", message).group(1)
+    response = client.post(reverse("customers_api:phone_verify"), {"code": code}, format="json")
+    assert response.status_code == 200
     assert response.json()["phone"] == "+8613700001111"
-    assert response.json()["is_phone_verified"] is False
+    assert response.json()["is_phone_verified"] is True
     assert client.get(reverse("customers_api:profile")).json()["display_name"] == "Li Wei"
 
 

@@ -76,7 +76,7 @@ def test_signup_api_accepts_a_same_origin_post_with_its_csrf_token(tmp_path, set
         headers={"Origin": "http://testserver", "X-CSRFToken": token},
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 202
     assert User.objects.filter(phone="+8613700002222").exists()
 
 
@@ -270,3 +270,56 @@ def test_wallet_page_withdrawal_asks_for_the_password() -> None:
 
     assert _balance(customer) == 0
     cache.clear()
+
+
+def _signup(client: APIClient, phone: str, name: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("customers_api:signup"),
+        {**SIGNUP, "phone": phone, "display_name": name},
+        format="json",
+    )
+
+
+@pytest.mark.django_db
+def test_signup_api_answers_a_taken_phone_like_a_new_one_and_texts_its_owner(
+    tmp_path,  # type: ignore[no-untyped-def]
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        new = _signup(APIClient(), "+8613700003333", "Li Wei")
+    users_before = User.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _signup(APIClient(), "+8613700003333", "Wang Fang")
+
+    assert (new.status_code, taken.status_code) == (202, 202)
+    assert new.json() == taken.json() == {"status": "code_sent", "phone": "+8613700003333"}
+    assert ("sessionid" in new.cookies) == ("sessionid" in taken.cookies)
+    assert User.objects.count() == users_before
+    texts = [json.loads(line) for line in (tmp_path / "sms-outbox.jsonl").read_text().splitlines()]
+    assert [text["phone"] for text in texts] == ["+8613700003333", "+8613700003333"]
+    assert "already has an account" in texts[1]["message"]
+
+
+@pytest.mark.django_db
+def test_a_taken_phone_s_sign_up_session_cannot_verify_and_reads_like_a_wrong_code(
+    tmp_path,  # type: ignore[no-untyped-def]
+    settings,
+    django_capture_on_commit_callbacks,
+) -> None:
+    settings.DATA_DIR = tmp_path
+    CustomerFactory(user__phone="+8613700004444")
+    real, fake = APIClient(), APIClient()
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(real, "+8613700005555", "Li Wei")
+        _signup(fake, "+8613700004444", "Wang Fang")
+    verify = reverse("customers_api:phone_verify")
+
+    wrong = real.post(verify, {"code": "000000"}, format="json")
+    guessed = fake.post(verify, {"code": "000000"}, format="json")
+
+    assert wrong.status_code == guessed.status_code == 400
+    assert wrong.json() == guessed.json()
+    assert wrong.json()["error"]["code"] == "otp_invalid"
+    assert "_auth_user_id" not in fake.session
