@@ -40,7 +40,7 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "***"
 
 
-def outbox_path():  # type: ignore[no-untyped-def]
+def outbox_path():
     return settings.DATA_DIR / "sms-outbox.jsonl"
 
 

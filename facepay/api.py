@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay import reauthentication, selectors, sign_in
 from facepay.forms import client_address
+from facepay.permissions import AuthenticatedRequest
 
 
 class MeApi(APIView):
@@ -25,7 +25,7 @@ class MeApi(APIView):
         home_url = serializers.CharField()
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         data = {
             "id": user.pk,
@@ -53,7 +53,7 @@ class ReauthenticateApi(APIView):
         reauthenticated_until = serializers.DateTimeField()
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         until = reauthentication.reauthenticate(
@@ -69,7 +69,7 @@ class ReauthenticationCodeApi(APIView):
     """Text (or e-mail) a one-time code to the signed-in user, for `ReauthenticateApi`."""
 
     @extend_schema(request=None, responses={202: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         sign_in.sign_in_code_send(
             username=request.user.get_username(), client=client_address(request._request)
         )

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -64,4 +64,4 @@ class AdminSignInForm(ThrottledSignInMixin, AdminAuthenticationForm):
 
 
 def is_throttled(form: forms.Form) -> bool:
-    return form.has_error(forms.forms.NON_FIELD_ERRORS, THROTTLED)
+    return form.has_error(NON_FIELD_ERRORS, THROTTLED)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from facepay import forms, health, selectors, sign_in
 from facepay.celery import app as celery_app
 from facepay.models import User
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from facepay.tasks import ops_ping_task
 
 
@@ -25,7 +26,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponseRedirect:
+def home(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     return redirect(selectors.home_url_for(request.user))
 
 
@@ -66,7 +67,7 @@ class RateLimitedLoginView(auth_views.LoginView):
 
     authentication_form = forms.SignInForm
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
         if forms.is_throttled(form):
             response.status_code = 429

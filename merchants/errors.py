@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facepay.errors import FacePayError
+from facepay.errors import FacePayError, OutOfScope
 
 
 class CreditCodeInvalid(FacePayError):
@@ -37,15 +37,15 @@ class MerchantNotApproved(FacePayError):
     code, http_status = "merchant_not_approved", 409
 
 
-class MerchantForbidden(FacePayError):
+class MerchantForbidden(OutOfScope):
     code, http_status = "merchant_forbidden", 403
 
 
-class StoreForbidden(FacePayError):
+class StoreForbidden(OutOfScope):
     code, http_status = "store_forbidden", 403
 
 
-class TerminalForbidden(FacePayError):
+class TerminalForbidden(OutOfScope):
     code, http_status = "terminal_forbidden", 403
 
 

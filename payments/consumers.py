@@ -7,7 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from customers.models import Customer
+from customers import selectors as customer_selectors
 from facepay.models import User
 from merchants import selectors as merchant_selectors
 from payments import broadcasts, selectors
@@ -20,18 +20,18 @@ def _current_user(user: User | None) -> User | None:
     return User.objects.filter(pk=user.pk, is_active=True).first()
 
 
-def _store_visible(user: User, store_id: int) -> bool:
-    user = _current_user(user)
-    if user is None:
+def _store_visible(user: User | None, store_id: int) -> bool:
+    current = _current_user(user)
+    if current is None:
         return False
-    return merchant_selectors.store_list_for_user(user=user).filter(pk=store_id).exists()
+    return merchant_selectors.store_list_for_user(user=current).filter(pk=store_id).exists()
 
 
-def _customer_id(user: User) -> int | None:
-    user = _current_user(user)
-    if not (user and user.is_authenticated and user.role == User.Role.CUSTOMER):
+def _customer_id(user: User | None) -> int | None:
+    current = _current_user(user)
+    if current is None or current.role != User.Role.CUSTOMER:
         return None
-    return Customer.objects.filter(user=user).values_list("pk", flat=True).first()
+    return customer_selectors.customer_id_for_user(user=current)
 
 
 def _terminal_visible(user: User | None, terminal_id: int) -> bool:

@@ -11,8 +11,8 @@ from channels.testing import WebsocketCommunicator
 
 from facepay.models import User
 from merchants import services as merchant_services
-from merchants.consumers import DashboardConsumer
 from payments.routing import websocket_urlpatterns
+from payments.sales.consumers import DashboardConsumer
 from tests.merchants.factories import StoreStaffFactory, capture_payment, terminal_with_secret
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -9,21 +10,50 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from facepay.models import User
 from facepay.permissions import user_has_role
-from merchants import broadcasts, dashboard, selectors
+from merchants import selectors
+from merchants.errors import StoreForbidden
+from payments.sales import dashboard
+from payments.sales import feed as broadcasts
 
 DASHBOARD_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
 
 
+def _store_ids_in_scope(user: User, store_id: int | None) -> list[int] | None:
+    """The viewer's store ids (one, when asked for); None when that store is not theirs."""
+    try:
+        return selectors.store_ids_in_scope(user=user, store_id=store_id)
+    except StoreForbidden:
+        return None
+
+
 def _visible_store_ids(user: User) -> list[int]:
-    user = User.objects.filter(pk=user.pk, is_active=True).first()  # as it is now, not at connect
-    if user is None:
+    """The stores the viewer may see as the database has them now, not at connect: a socket
+    outlives staff and role changes."""
+    current = User.objects.filter(pk=user.pk, is_active=True).first()
+    if current is None:
         return []
-    return list(selectors.store_list_for_user(user=user).values_list("id", flat=True))
+    return selectors.store_ids_in_scope(user=current)
 
 
-def _today(store_ids: list[int]) -> dashboard.Figures:
+# Today's figures per (store scope, capture): every socket of this process watching the same
+# stores shares one computation per captured payment instead of one per socket.
+_FIGURES_CACHE: OrderedDict[tuple[tuple[int, ...], str], dashboard.Figures] = OrderedDict()
+_FIGURES_CACHE_SIZE = 256
+
+
+def _today(store_ids: list[int], capture_key: str | None) -> dashboard.Figures:
+    key = (tuple(sorted(store_ids)), capture_key or "")
+    if capture_key is not None and key in _FIGURES_CACHE:
+        _FIGURES_CACHE.move_to_end(key)
+        return _FIGURES_CACHE[key]
     today = dashboard.today_local()
-    return dashboard.figures(store_ids=store_ids, start=today, end=today)
+    figures = dashboard.figures(store_ids=store_ids, start=today, end=today)
+    if capture_key is None:
+        return figures
+    _FIGURES_CACHE[key] = figures
+    while len(_FIGURES_CACHE) > _FIGURES_CACHE_SIZE:
+        _FIGURES_CACHE.popitem(last=False)
+    return figures
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
@@ -37,14 +67,18 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if not user_has_role(user, DASHBOARD_ROLES):
             await self.close(code=4403)
             return
-        store_ids = await database_sync_to_async(_visible_store_ids)(user)
         query = self.scope.get("query_string", b"").decode()
         requested = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
-        if wanted := requested.get("store"):
-            if not wanted.isdigit() or int(wanted) not in store_ids:
-                await self.close(code=4403)
-                return
-            store_ids = [int(wanted)]
+        wanted = requested.get("store") or ""
+        if wanted and not wanted.isdigit():
+            await self.close(code=4403)
+            return
+        store_ids = await database_sync_to_async(_store_ids_in_scope)(
+            user, int(wanted) if wanted else None
+        )
+        if store_ids is None:
+            await self.close(code=4403)
+            return
         self.store_ids = store_ids
         for store_id in store_ids:
             group = broadcasts.store_group(store_id)
@@ -69,5 +103,6 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             return
         if attempt.get("status") != "captured":
             return
-        today = await database_sync_to_async(_today)(self.store_ids)
+        capture_key = f"{attempt['id']}:{attempt.get('captured_at')}" if attempt.get("id") else None
+        today = await database_sync_to_async(_today)(self.store_ids, capture_key)
         await self.send_json(broadcasts.dashboard_payment_message(attempt=attempt, today=today))
