@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from customers import selectors, wallet
 from customers.models import Customer
+from facepay.spreadsheets import SafeCsvWriter
 from merchants import selectors as merchant_selectors
 
 
@@ -147,7 +147,7 @@ def csv_rows(customer: Customer) -> list[list[str]]:
 
 def csv_response(customer: Customer) -> HttpResponse:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(customer))
+    SafeCsvWriter(buffer).writerows(csv_rows(customer))
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(customer, "csv")}"'
     return response

@@ -10,20 +10,20 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from customers import exports, forms, selectors, services, sms
+from customers import exports, forms, selectors, services, signup_session, sms
 from customers import wallet as wallet_port
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
-from facepay import money, pages
+from facepay import money, pages, reauthentication, sign_in
 from facepay.errors import FacePayError
 from facepay.face.config import get_config
+from facepay.forms import client_address
 from facepay.models import User
 from facepay.permissions import AuthenticatedHttpRequest, role_required
 
@@ -60,31 +60,35 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.customer_sign_up(**form.cleaned_data, ip_address=client_ip(request))
+        try:  # a taken phone is answered like a new one (its owner is texted instead)
+            signup_session.sign_up_start(
+                request=request, data=form.cleaned_data, ip_address=client_ip(request)
+            )
         except FacePayError as exc:
             pages.refuse(request, exc)
         else:
-            login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We have texted you a code."))
             return redirect("customers:verify_phone")
     return render(request, "customers/signup.html", {"form": form})
 
 
-@customer_page
-@require_http_methods(["GET", "POST"])
-def verify_phone(request: AuthenticatedHttpRequest, customer: Customer) -> HttpResponse:
+def _verify_phone_page(
+    request: HttpRequest,
+    *,
+    customer: Customer | None,
+    phone: str,
+    resend: Callable[[], object],
+    confirm: Callable[[str], object],
+) -> HttpResponse:
     form = forms.CodeForm(request.POST if request.POST.get("action") == "verify" else None)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "resend":
-                services.phone_verification_send(user=request.user)
+                resend()
                 messages.success(request, _("A new code is on its way."))
                 return redirect("customers:verify_phone")
             if form.is_valid():
-                services.phone_verification_confirm(
-                    user=request.user, code=form.cleaned_data["code"]
-                )
+                confirm(form.cleaned_data["code"])
                 messages.success(request, _("Your phone number is verified."))
                 return redirect("customers:consent")
         except FacePayError as exc:
@@ -93,7 +97,38 @@ def verify_phone(request: AuthenticatedHttpRequest, customer: Customer) -> HttpR
     return render(
         request,
         "customers/verify_phone.html",
-        {"form": form, "customer": customer, "is_development_sender": is_development_sender},
+        {
+            "form": form,
+            "customer": customer,
+            "phone": phone,
+            "is_development_sender": is_development_sender,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_phone(request: HttpRequest) -> HttpResponseBase:
+    """After a sign-up (not yet signed in: the session waits for the code) or later for a
+    signed-in customer."""
+    if request.user.is_authenticated or not signup_session.is_pending(request):
+        return _verify_phone_signed_in(request)
+    return _verify_phone_page(
+        request,
+        customer=None,
+        phone=signup_session.pending_phone(request),
+        resend=lambda: signup_session.sign_up_resend(request=request),
+        confirm=lambda code: signup_session.sign_up_confirm(request=request, code=code),
+    )
+
+
+@customer_page
+def _verify_phone_signed_in(request: AuthenticatedHttpRequest, customer: Customer) -> HttpResponse:
+    return _verify_phone_page(
+        request,
+        customer=customer,
+        phone=customer.user.phone,
+        resend=lambda: services.phone_verification_send(user=request.user),
+        confirm=lambda code: services.phone_verification_confirm(user=request.user, code=code),
     )
 
 
@@ -235,7 +270,13 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         posted if action == "top_up" else None,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
-    withdraw_form = forms.CardMovementForm(
+    if request.method == "POST" and action == "reauthentication_code":
+        sign_in.sign_in_code_send(
+            username=request.user.get_username(), client=client_address(request)
+        )
+        messages.info(request, _("A one-time code is on its way to your phone."))
+        return redirect("customers:wallet")
+    withdraw_form = forms.WithdrawForm(
         posted if action == "withdraw" else None,
         prefix="withdraw",
         initial={
@@ -249,6 +290,9 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         move = wallet_port.book().withdraw if action == "withdraw" else wallet_port.book().top_up
         try:
             services.require_open(customer)
+            if action == "withdraw" and not reauthentication.is_recent(request):
+                secret = data.get("password", "")
+                reauthentication.reauthenticate(request=request, password=secret, code=secret)
             move(
                 customer_id=customer.pk,
                 amount_minor=money.to_minor(data["amount"], customer.currency),

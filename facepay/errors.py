@@ -37,6 +37,18 @@ class Forbidden(FacePayError):
     code, http_status = "forbidden", 403
 
 
+class CsrfFailed(FacePayError):
+    code, http_status = "csrf_failed", 403
+
+
+class ReauthenticationRequired(FacePayError):
+    code, http_status = "reauthentication_required", 403
+
+
+class ReauthenticationFailed(FacePayError):
+    code, http_status = "reauthentication_failed", 403
+
+
 class RateLimited(FacePayError):
     code, http_status = "rate_limited", 429
 

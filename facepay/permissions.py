@@ -8,12 +8,15 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
+from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from facepay.errors import CsrfFailed
 from facepay.models import User
 
 
@@ -75,6 +78,24 @@ def has_role(*roles: str) -> type[BasePermission]:
 
     HasRole.__name__ = "Has" + "Or".join(r.title().replace("_", "") for r in roles) + "Role"
     return HasRole
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:
+    """The view the CSRF middleware is asked about (not exempt); it is never called."""
+    return HttpResponse()
+
+
+class CsrfChecked(BasePermission):
+    """For endpoints that create a session: the CSRF token and the Origin header are checked
+    even for an anonymous caller (DRF checks them only for signed-in session users)."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        check = CSRFCheck(_no_view)
+        check.process_request(request._request)
+        reason = check.process_view(request._request, _no_view, (), {})
+        if reason is not None:
+            raise CsrfFailed(_("The request did not come from this site's own page."))
+        return True
 
 
 Role = User.Role

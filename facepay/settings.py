@@ -227,6 +227,8 @@ PERMISSIONS_POLICY = env.str(
     "bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=()",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# Checked in the ASGI stack (facepay.body_limit) before Django reads a byte: larger bodies get 413.
+FACEPAY_MAX_REQUEST_BYTES = env.int("FACEPAY_MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -303,4 +305,16 @@ FACEPAY_SETTLEMENT_CUTOFF_HOUR = env.int("FACEPAY_SETTLEMENT_CUTOFF_HOUR", defau
 # Customers: text-message sender class (console/outbox in development), look-alike threshold
 # (cosine; empty = the face pack's calibrated match threshold).
 FACEPAY_SMS_SENDER = env.str("FACEPAY_SMS_SENDER", default="customers.sms.ConsoleSender")
+# Outside DEBUG the console e-mail and the development sender above refuse to start unless
+# this says they were chosen on purpose (they print or keep codes and links).
+FACEPAY_DEVELOPMENT_MESSAGES = env.bool("FACEPAY_DEVELOPMENT_MESSAGES", default=False)
+# Guessing limits (issue 14): a live payment code is void once this many wrong codes have been
+# tried on the whole street since it was issued (a guess succeeds at most this / 10^6 of the
+# time, however many terminals guess); new terminals a merchant may register per day.
+FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE = env.int(
+    "FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE", default=2000
+)
+# Withdrawals need the password (or a one-time code) given within this many seconds.
+FACEPAY_REAUTHENTICATION_SECONDS = env.int("FACEPAY_REAUTHENTICATION_SECONDS", default=300)
+FACEPAY_MAX_NEW_TERMINALS_PER_DAY = env.int("FACEPAY_MAX_NEW_TERMINALS_PER_DAY", default=10)
 FACEPAY_LOOKALIKE_THRESHOLD = env.float("FACEPAY_LOOKALIKE_THRESHOLD", default=None)

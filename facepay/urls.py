@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from credit import urls as credit_urls
 from customers import urls as customers_urls
 from facepay import api, face_api, views
+from facepay.forms import AdminSignInForm
 from merchants import urls as merchants_urls
 from payments import urls as payments_urls
 from payments.sales import urls as sales_urls
@@ -30,6 +31,7 @@ handler400 = "facepay.middleware.bad_request"
 handler403 = "facepay.middleware.permission_denied"
 handler404 = "facepay.middleware.page_not_found"
 handler500 = "facepay.middleware.server_error"
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -39,11 +41,19 @@ urlpatterns = [
     path("ops/", views.ops, name="ops"),
     path("ops/ping/", views.ops_ping, name="ops_ping"),
     path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/login/code/", views.sign_in_code_send, name="sign_in_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/me/", api.MeApi.as_view(), name="api_me"),
+    path("api/me/reauthenticate", api.ReauthenticateApi.as_view(), name="api_reauthenticate"),
+    path(
+        "api/me/reauthenticate/code",
+        api.ReauthenticationCodeApi.as_view(),
+        name="api_reauthenticate_code",
+    ),
     path("api/face/check", face_api.FaceCheckApi.as_view(), name="api_face_check"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),

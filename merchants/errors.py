@@ -53,6 +53,10 @@ class TerminalRevoked(FacePayError):
     code, http_status = "terminal_revoked", 409
 
 
+class TerminalLimitReached(FacePayError):
+    code, http_status = "terminal_limit_reached", 429
+
+
 class StaffEmailTaken(FacePayError):
     code, http_status = "staff_email_taken", 409
 

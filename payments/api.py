@@ -155,7 +155,8 @@ class PaymentAttemptRefundApi(TerminalApi):
 
 
 class PaymentRefundApi(APIView):
-    """A merchant owner or cashier refunds a payment of a store they may see (session)."""
+    """A merchant owner or cashier refunds a payment of a store they may see (session): a
+    cashier only in the stores they are assigned to."""
 
     permission_classes = [
         has_role(User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
@@ -165,14 +166,12 @@ class PaymentRefundApi(APIView):
     def post(self, request: AuthenticatedRequest, attempt_id: str) -> Response:
         payload = RefundInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        merchant_ids = list(
-            merchant_selectors.merchant_list_for_user(user=request.user).values_list(
-                "pk", flat=True
-            )
+        store_ids = list(
+            merchant_selectors.store_list_for_user(user=request.user).values_list("pk", flat=True)
         )
         refund = services.refund_create(
             attempt_id=attempt_id,
-            merchant_ids=merchant_ids,
+            store_ids=store_ids,
             requested_by=request.user,
             **payload.validated_data,
         )

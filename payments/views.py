@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +11,7 @@ from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
 from facepay.permissions import AuthenticatedHttpRequest, role_required
+from facepay.spreadsheets import SafeCsvWriter
 from merchants import services as merchant_services
 from payments import selectors
 
@@ -126,7 +125,7 @@ def settlement_csv(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResp
     response["Content-Disposition"] = (
         f'attachment; filename="settlement-{batch.merchant_id}-{batch.business_date}.csv"'
     )
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(
         [
             "kind",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import login
+from typing import cast
+
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from customers import selectors, services
+from customers import selectors, services, signup_session
 from customers.api.base import (
     ConsentRecordOutput,
     CustomerApi,
@@ -20,13 +21,25 @@ from customers.api.base import (
     client_ip,
 )
 from customers.models import ConsentDocument
-from facepay.permissions import AuthenticatedRequest
+from facepay.models import User
+from facepay.permissions import AuthenticatedRequest, CsrfChecked, has_role
+
+
+class CustomerOrPendingSignUp(BasePermission):
+    """A signed-in customer, or an anonymous session whose sign-up waits for its code."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.user.is_authenticated:
+            return has_role(User.Role.CUSTOMER)().has_permission(request, view)
+        return signup_session.is_pending(request._request)
 
 
 class SignUpApi(APIView):
-    """Create a customer account (anonymous); signs the new customer in and texts a code."""
+    """Create a customer account (anonymous) and text a code; the customer is signed in once
+    `phone/verify` confirms it. A phone that already has an account gets the same answer (its
+    owner is texted instead), so nobody learns which numbers have accounts."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, CsrfChecked]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
@@ -39,15 +52,24 @@ class SignUpApi(APIView):
         guardian_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
         has_guardian_consent = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(request=InputSerializer, responses={201: ProfileOutput})
+    @extend_schema_serializer(component_name="CustomerSignUpOutput")
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()  # "code_sent"
+        phone = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
     def post(self, request: Request) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        customer = services.customer_sign_up(
-            **payload.validated_data, ip_address=client_ip(request)
+        phone = signup_session.sign_up_start(
+            request=request._request,
+            data=payload.validated_data,
+            ip_address=client_ip(request),
         )
-        login(request._request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
-        return Response(ProfileOutput(customer).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.OutputSerializer({"status": "code_sent", "phone": phone}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class PhoneCodeSendApi(CustomerApi):
@@ -61,20 +83,29 @@ class PhoneCodeSendApi(CustomerApi):
 
 
 class PhoneVerifyApi(CustomerApi):
-    """Confirm the phone with the texted code."""
+    """Confirm the phone with the texted code; after a sign-up this also signs the customer in
+    (anonymous, with the sign-up's session)."""
+
+    permission_classes = [CustomerOrPendingSignUp, CsrfChecked]
 
     @extend_schema_serializer(component_name="CustomerPhoneVerifyInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=12)
 
     @extend_schema(request=InputSerializer, responses=ProfileOutput)
-    def post(self, request: AuthenticatedRequest) -> Response:
-        self.customer(request)
+    def post(self, request: Request) -> Response:
         payload = self.InputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        customer = services.phone_verification_confirm(
-            user=request.user, code=payload.validated_data["code"]
-        )
+        if isinstance(request.user, User):  # signed in (the permission allowed only a customer)
+            self.customer(cast(AuthenticatedRequest, request))
+            payload.is_valid(raise_exception=True)
+            customer = services.phone_verification_confirm(
+                user=request.user, code=payload.validated_data["code"]
+            )
+        else:
+            payload.is_valid(raise_exception=True)
+            customer = signup_session.sign_up_confirm(
+                request=request._request, code=payload.validated_data["code"]
+            )
         return Response(ProfileOutput(customer).data)
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from customers import exports, services, wallet
 from customers.api.base import CustomerApi, ProfileOutput, StatementLineOutput
 from facepay.parsing import StrictIntegerField
+from facepay import reauthentication
 from facepay.permissions import AuthenticatedRequest
 
 
@@ -80,7 +81,13 @@ class WalletTopUpApi(CustomerApi):
 
 
 class WalletWithdrawApi(WalletTopUpApi):
-    """Withdraw to a simulated bank card (at most the balance: `insufficient_balance`)."""
+    """Withdraw to a simulated bank card (at most the balance: `insufficient_balance`); needs a
+    fresh re-authentication (`reauthentication_required`: POST /api/me/reauthenticate)."""
+
+    @extend_schema(request=WalletTopUpApi.InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: AuthenticatedRequest) -> Response:
+        reauthentication.require_recent(request._request)
+        return super().post(request)
 
     @staticmethod
     def move(**movement: Any) -> wallet.Movement:

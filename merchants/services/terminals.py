@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,9 +14,10 @@ from facepay.services import audit_event_record
 from merchants.errors import (
     MerchantNotApproved,
     TerminalForbidden,
+    TerminalLimitReached,
     TerminalRevoked,
 )
-from merchants.models import Store, Terminal
+from merchants.models import Merchant, Store, Terminal
 from merchants.services.base import (
     TerminalCredentials,
     ensure_store_manager,
@@ -26,13 +30,25 @@ from merchants.services.base import (
 def terminal_register(*, actor: User, store: Store, name: str) -> TerminalCredentials:
     """Register a counter device for an approved merchant's store and issue its first secret.
 
-    Not idempotent (each call is a new device). Raises StoreForbidden, MerchantNotApproved.
+    Not idempotent (each call is a new device). Raises StoreForbidden, MerchantNotApproved or
+    TerminalLimitReached (FACEPAY_MAX_NEW_TERMINALS_PER_DAY per merchant; the merchant row is
+    locked while counting, so racing requests cannot pass the cap together).
     """
     ensure_store_manager(actor, store)
     if not store.merchant.is_approved:
         raise MerchantNotApproved(
             _("Terminals can be registered once the merchant is approved."),
             merchant_id=store.merchant_id,
+        )
+    Merchant.objects.select_for_update().filter(pk=store.merchant_id).first()
+    registered_today = Terminal.objects.filter(
+        store__merchant_id=store.merchant_id,
+        created_at__gte=timezone.now() - timedelta(days=1),
+    ).count()
+    if registered_today >= settings.FACEPAY_MAX_NEW_TERMINALS_PER_DAY:
+        raise TerminalLimitReached(
+            _("This merchant has registered as many new terminals as a day allows: try tomorrow."),
+            limit=settings.FACEPAY_MAX_NEW_TERMINALS_PER_DAY,
         )
     terminal = Terminal.objects.create(store=store, name=name.strip())
     credentials = issue_secret(terminal)

@@ -27,6 +27,15 @@ def _store_ids_in_scope(user: User, store_id: int | None) -> list[int] | None:
         return None
 
 
+def _visible_store_ids(user: User) -> list[int]:
+    """The stores the viewer may see as the database has them now, not at connect: a socket
+    outlives staff and role changes."""
+    current = User.objects.filter(pk=user.pk, is_active=True).first()
+    if current is None:
+        return []
+    return selectors.store_ids_in_scope(user=current)
+
+
 # Today's figures per (store scope, capture): every socket of this process watching the same
 # stores shares one computation per captured payment instead of one per socket.
 _FIGURES_CACHE: OrderedDict[tuple[tuple[int, ...], str], dashboard.Figures] = OrderedDict()
@@ -83,7 +92,16 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def payment_status(self, event: dict[str, Any]) -> None:
+        if getattr(self, "is_closing", False):
+            return
         attempt = event.get("attempt") or {}
+        # The viewer is authorised again on each event: a cashier taken off the store, or a
+        # deactivated user, is cut off at once (4403) rather than when they reconnect.
+        visible = await database_sync_to_async(_visible_store_ids)(self.scope["user"])
+        if attempt.get("store_id") not in visible:
+            self.is_closing = True
+            await self.close(code=4403)
+            return
         if attempt.get("status") != "captured":
             return
         capture_key = f"{attempt['id']}:{attempt.get('captured_at')}" if attempt.get("id") else None

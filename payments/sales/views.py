@@ -3,7 +3,6 @@ CSV, settlements and their CSV. The viewer's stores and merchants come from merc
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,7 @@ from facepay import money
 from facepay.models import User
 from facepay.parsing import parse_id
 from facepay.permissions import AuthenticatedHttpRequest, role_required
+from facepay.spreadsheets import SafeCsvWriter
 from merchants import selectors
 from merchants.errors import StoreForbidden
 from merchants.forms import DashboardFilterForm
@@ -123,7 +123,7 @@ def payments_csv(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingH
     if form.is_bound and not form.is_valid():
         return _form_refusal(form)
     rows = dashboard.payments_for_export(store_ids=store_ids, start=start, end=end)
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
     zone = timezone.get_current_timezone()
 
     def lines():
@@ -184,7 +184,7 @@ def settlements_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     batches = dashboard.settlement_batches(
         merchant_ids=_settlement_merchant_ids(request.user)
     ).select_related("merchant")
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
 
     def lines():
         yield writer.writerow(SETTLEMENT_CSV_HEADER)

@@ -127,7 +127,7 @@ def payment_attempt_create_with_code(
         return existing
     if payment_code:
         customer_id = customer_services.payment_code_redeem(
-            code=payment_code, terminal_id=terminal.pk
+            code=payment_code, terminal_id=terminal.pk, merchant_id=terminal.store.merchant_id
         )
     else:
         customer_id = customer_services.payment_pin_verify(phone=phone, pin=pin)

@@ -112,17 +112,21 @@ def refund_create(
     requested_by: User | None = None,
     terminal: Terminal | None = None,
     merchant_ids: list[int] | None = None,
+    store_ids: list[int] | None = None,
 ) -> Refund:
     """Refund part or all of a captured payment, no face re-scan; idempotent per (attempt, key).
 
-    `terminal` or `merchant_ids` scope who may refund. Raises AttemptNotFound, AttemptWrongState,
-    AmountInvalid, RefundExceedsCaptured, MerchantBalanceInsufficient, IdempotencyKeyReused.
+    `terminal`, `merchant_ids` or `store_ids` scope who may refund. Raises AttemptNotFound,
+    AttemptWrongState, AmountInvalid, RefundExceedsCaptured, MerchantBalanceInsufficient,
+    IdempotencyKeyReused.
     """
     query = PaymentAttempt.objects.select_for_update().filter(public_id=attempt_id)
     if terminal is not None:
         query = query.filter(store_id=terminal.store_id)
     if merchant_ids is not None:
         query = query.filter(merchant_id__in=merchant_ids)
+    if store_ids is not None:
+        query = query.filter(store_id__in=store_ids)
     attempt = query.first()
     if attempt is None:
         raise errors.AttemptNotFound(_("No such payment."))

@@ -319,7 +319,7 @@ def test_payment_pin_verify_locks_after_five_wrong_pins():
 @pytest.mark.django_db
 def test_payment_pin_refusals():
     customer = CustomerFactory(user__phone="+8613911113333")
-    with pytest.raises(errors.PinNotSet):
+    with pytest.raises(errors.PinInvalid):  # no PIN set reads like a wrong PIN (issue 14)
         services.payment_pin_verify(phone="+8613911113333", pin="482915")
     with pytest.raises(errors.PinFormatInvalid):
         services.payment_pin_set(customer=customer, pin="123456")
