@@ -13,8 +13,8 @@ from rest_framework.response import Response
 
 from customers import exports, services, wallet
 from customers.api.base import CustomerApi, ProfileOutput, StatementLineOutput
-from facepay.parsing import StrictIntegerField
 from facepay import reauthentication
+from facepay.parsing import StrictIntegerField
 from facepay.permissions import AuthenticatedRequest
 
 

@@ -83,7 +83,7 @@ def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(
         response = client.post(reverse("customers_api:signup"), adult, format="json")
     assert response.status_code == 202
     assert response.json() == {"status": "code_sent", "phone": "+8613700001111"}
-    assert client.get(reverse("customers_api:profile")).status_code == 403  # not signed in yet
+    assert client.get(reverse("customers_api:profile")).status_code == 401  # not signed in yet
     message = json.loads((tmp_path / "sms-outbox.jsonl").read_text().splitlines()[-1])["message"]
     code = re.search(r"\b(\d{6})\b", message).group(1)
     response = client.post(reverse("customers_api:phone_verify"), {"code": code}, format="json")
