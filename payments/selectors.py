@@ -119,9 +119,18 @@ def payment_list_for_user(*, user: User, limit: int = 50) -> list[PaymentAttempt
     )
 
 
-def settlement_batches_for_user(*, user: User) -> QuerySet[SettlementBatch]:
-    merchants = merchant_selectors.merchant_list_for_user(user=user)
-    return SettlementBatch.objects.filter(merchant__in=merchants).select_related("merchant")
+def settlement_batches_for_user(
+    *, user: User, merchant_id: int | None = None
+) -> QuerySet[SettlementBatch]:
+    """Settlement batches of the merchants this user may see (one of them when `merchant_id` is
+    given), newest business day first. Raises MerchantForbidden for a merchant out of scope."""
+    batches = SettlementBatch.objects.filter(
+        merchant__in=merchant_selectors.merchant_list_for_user(user=user)
+    )
+    if merchant_id is not None:
+        merchant_selectors.merchant_get_for_user(user=user, merchant_id=merchant_id)
+        batches = batches.filter(merchant_id=merchant_id)
+    return batches.select_related("merchant").order_by("-business_date", "merchant_id")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from facepay.models import User
 from facepay.parsing import StrictIntegerField
 from facepay.permissions import has_role, signed_in_user
 from merchants import selectors
+from payments import selectors as payment_selectors
 from payments.models import PaymentAttempt, Refund, SettlementBatch
 from payments.sales import dashboard
 
@@ -234,14 +235,11 @@ class MerchantSettlementListApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        merchants = list(selectors.merchant_list_for_user(user=signed_in_user(self.request)))
+        merchant_id = None
         if (requested := self.request.query_params.get("merchant")) is not None:
             payload = MerchantSettlementInput(data={"merchant": requested})
             payload.is_valid(raise_exception=True)
             merchant_id = payload.validated_data["merchant"]
-            merchants = [
-                selectors.merchant_get_for_user(
-                    user=signed_in_user(self.request), merchant_id=merchant_id
-                )
-            ]
-        return dashboard.settlement_batches(merchant_ids=[m.pk for m in merchants])
+        return payment_selectors.settlement_batches_for_user(
+            user=signed_in_user(self.request), merchant_id=merchant_id
+        )

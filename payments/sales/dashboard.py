@@ -23,7 +23,7 @@ from django.utils import timezone
 from merchants.periods import MAX_PERIOD_DAYS as MAX_PERIOD_DAYS
 from merchants.periods import PERIODS as PERIODS
 from merchants.periods import period_resolve as period_resolve
-from payments.models import PaymentAttempt, Refund, SettlementBatch
+from payments.models import PaymentAttempt, Refund
 
 
 @dataclass(frozen=True)
@@ -238,11 +238,4 @@ def payments_for_export(
         captured_payments(store_ids=store_ids, start=start, end=end, currency=currency)
         .select_related("store", "terminal")
         .order_by("captured_at", "id")
-    )
-
-
-def settlement_batches(*, merchant_ids: Iterable[int]) -> QuerySet[SettlementBatch]:
-    """Settlement batches of these merchants, newest business day first."""
-    return SettlementBatch.objects.filter(merchant_id__in=list(merchant_ids)).order_by(
-        "-business_date", "merchant_id"
     )

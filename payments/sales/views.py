@@ -20,6 +20,7 @@ from facepay.spreadsheets import SafeCsvWriter
 from merchants import selectors
 from merchants.errors import StoreForbidden
 from merchants.forms import DashboardFilterForm
+from payments import selectors as payment_selectors
 from payments.sales import charts, dashboard
 
 Role = User.Role
@@ -152,15 +153,9 @@ def payments_csv(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingH
     return response
 
 
-def _settlement_merchant_ids(user: User) -> list[int]:
-    return list(selectors.merchant_list_for_user(user=user).values_list("id", flat=True))
-
-
 @role_required(*MANAGER_ROLES)
 def settlements(request: AuthenticatedHttpRequest) -> HttpResponse:
-    batches = dashboard.settlement_batches(
-        merchant_ids=_settlement_merchant_ids(request.user)
-    ).select_related("merchant")
+    batches = payment_selectors.settlement_batches_for_user(user=request.user)
     page = Paginator(batches, 30).get_page(request.GET.get("page"))
     return render(request, "merchants/settlements.html", {"page": page})
 
@@ -181,9 +176,7 @@ SETTLEMENT_CSV_HEADER = [
 
 @role_required(*MANAGER_ROLES)
 def settlements_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
-    batches = dashboard.settlement_batches(
-        merchant_ids=_settlement_merchant_ids(request.user)
-    ).select_related("merchant")
+    batches = payment_selectors.settlement_batches_for_user(user=request.user)
     writer = SafeCsvWriter(_Echo())
 
     def lines():
