@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from facepay.errors import FacePayError
+from facepay.errors import FacePayError, OutOfScope
 
 
 class NotAllowed(FacePayError):
     code, http_status = "credit_not_allowed", 403
 
 
-class ScoreNotVisible(FacePayError):
+class ScoreNotVisible(OutOfScope):
     """A merchant asking for another merchant's score (answered like a missing one)."""
 
     code, http_status = "credit_score_not_visible", 404

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
 
 from credit.selectors import RankedMerchant
+from facepay.spreadsheets import SafeCsvWriter, safe_row
 
 HEADER = (
     "rank",
@@ -58,7 +58,7 @@ def export_rows(rows: Sequence[RankedMerchant]) -> list[list[object]]:
 
 def to_csv(rows: Sequence[RankedMerchant]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(HEADER)
     writer.writerows(export_rows(rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese names right
@@ -70,7 +70,7 @@ def to_xlsx(rows: Sequence[RankedMerchant]) -> bytes:
     sheet.title = "SME credit scores"
     sheet.append(list(HEADER))
     for line in export_rows(rows):
-        sheet.append(line)
+        sheet.append(safe_row(line))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

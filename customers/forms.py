@@ -61,6 +61,18 @@ class CardMovementForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
+class WithdrawForm(CardMovementForm):
+    """A withdrawal also asks who is there: the password or a one-time sign-in code."""
+
+    password = forms.CharField(
+        label=_("Your password, or a one-time code we texted you"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=128,
+        required=False,
+        strip=False,
+    )
+
+
 class LimitsForm(forms.Form):
     per_payment_limit = forms.DecimalField(
         label=_("Per payment (yuan)"), min_value=0, max_digits=12, decimal_places=2

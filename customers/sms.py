@@ -20,7 +20,8 @@ class SmsSender(Protocol):
 
 
 class ConsoleSender:
-    """Development sender: logs the message and appends it to DATA_DIR/sms-outbox.jsonl.
+    """Development sender: appends the message to DATA_DIR/sms-outbox.jsonl (the log gets only
+    the masked number, never the message: it carries one-time codes).
 
     The outbox lets a developer (and the browser test) read a code that a real phone would get;
     it is never used in production, where a carrier's sender class is configured instead.
@@ -29,13 +30,17 @@ class ConsoleSender:
     _lock = threading.Lock()
 
     def send(self, *, phone: str, message: str) -> None:
-        logger.info("SMS to %s: %s", phone, message)
+        logger.info("text message to %s written to the outbox", mask_phone(phone))
         line = json.dumps({"at": timezone.now().isoformat(), "phone": phone, "message": message})
         with self._lock, open(outbox_path(), "a", encoding="utf-8") as outbox:
             outbox.write(line + "\n")
 
 
-def outbox_path():  # type: ignore[no-untyped-def]
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "***"
+
+
+def outbox_path():
     return settings.DATA_DIR / "sms-outbox.jsonl"
 
 

@@ -4,39 +4,38 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from customers import exports, forms, selectors, services, sms
+from customers import exports, forms, selectors, services, signup_session, sms
+from customers import wallet as wallet_port
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
-from facepay import money
+from facepay import money, pages, reauthentication, sign_in
 from facepay.errors import FacePayError
 from facepay.face.config import get_config
+from facepay.forms import client_address
 from facepay.models import User
-from facepay.permissions import role_required
-from payments import selectors as payment_selectors
-from payments import services as payment_services
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 
 CustomerView = Callable[..., HttpResponse]
 
 
-def customer_page(view: CustomerView) -> Callable[..., HttpResponse]:
+def customer_page(view: CustomerView) -> Callable[..., HttpResponseBase]:
     """Customer role only; the view gets the signed-in user's own customer row."""
 
     @role_required(User.Role.CUSTOMER)
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             customer = selectors.customer_for_user(user=request.user)
         except FacePayError as exc:
@@ -44,10 +43,6 @@ def customer_page(view: CustomerView) -> Callable[..., HttpResponse]:
         return view(request, customer, *args, **kwargs)
 
     return wrapper
-
-
-def refuse(request: HttpRequest, exc: FacePayError) -> None:
-    messages.error(request, f"{exc.message} ({exc.code})")
 
 
 def _status(customer: Customer) -> dict[str, Any]:
@@ -65,40 +60,75 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.customer_sign_up(**form.cleaned_data, ip_address=client_ip(request))
+        try:  # a taken phone is answered like a new one (its owner is texted instead)
+            signup_session.sign_up_start(
+                request=request, data=form.cleaned_data, ip_address=client_ip(request)
+            )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
-            login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! We have texted you a code."))
             return redirect("customers:verify_phone")
     return render(request, "customers/signup.html", {"form": form})
 
 
-@customer_page
-@require_http_methods(["GET", "POST"])
-def verify_phone(request: HttpRequest, customer: Customer) -> HttpResponse:
+def _verify_phone_page(
+    request: HttpRequest,
+    *,
+    customer: Customer | None,
+    phone: str,
+    resend: Callable[[], object],
+    confirm: Callable[[str], object],
+) -> HttpResponse:
     form = forms.CodeForm(request.POST if request.POST.get("action") == "verify" else None)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "resend":
-                services.phone_verification_send(user=request.user)
+                resend()
                 messages.success(request, _("A new code is on its way."))
                 return redirect("customers:verify_phone")
             if form.is_valid():
-                services.phone_verification_confirm(
-                    user=request.user, code=form.cleaned_data["code"]
-                )
+                confirm(form.cleaned_data["code"])
                 messages.success(request, _("Your phone number is verified."))
                 return redirect("customers:consent")
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
     is_development_sender = settings.DEBUG and sms.is_development_sender()
     return render(
         request,
         "customers/verify_phone.html",
-        {"form": form, "customer": customer, "is_development_sender": is_development_sender},
+        {
+            "form": form,
+            "customer": customer,
+            "phone": phone,
+            "is_development_sender": is_development_sender,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_phone(request: HttpRequest) -> HttpResponseBase:
+    """After a sign-up (not yet signed in: the session waits for the code) or later for a
+    signed-in customer."""
+    if request.user.is_authenticated or not signup_session.is_pending(request):
+        return _verify_phone_signed_in(request)
+    return _verify_phone_page(
+        request,
+        customer=None,
+        phone=signup_session.pending_phone(request),
+        resend=lambda: signup_session.sign_up_resend(request=request),
+        confirm=lambda code: signup_session.sign_up_confirm(request=request, code=code),
+    )
+
+
+@customer_page
+def _verify_phone_signed_in(request: AuthenticatedHttpRequest, customer: Customer) -> HttpResponse:
+    return _verify_phone_page(
+        request,
+        customer=customer,
+        phone=customer.user.phone,
+        resend=lambda: services.phone_verification_send(user=request.user),
+        confirm=lambda code: services.phone_verification_confirm(user=request.user, code=code),
     )
 
 
@@ -114,11 +144,11 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
                 customer=customer, display_name=form.cleaned_data["display_name"]
             )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:home")
-    balance_minor = payment_selectors.wallet_balance_minor(
+    balance_minor = wallet_port.book().balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
     return render(
@@ -171,7 +201,7 @@ def consent(request: HttpRequest, customer: Customer) -> HttpResponse:
                     request, _("Consent withdrawn. Any face template was deleted at once.")
                 )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         return redirect("customers:consent")
     services.consent_documents_ensure()
     state = selectors.consent_state(customer=customer)
@@ -209,7 +239,7 @@ def enrol(request: HttpRequest, customer: Customer) -> HttpResponse:
         try:
             services.face_enrol(customer=customer, images=images, ip_address=client_ip(request))
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             messages.success(request, _("Your face is enrolled."))
         return redirect("customers:enrol")
@@ -245,7 +275,7 @@ def _feedback_texts() -> dict[str, str]:
 @customer_page
 @require_http_methods(["GET", "POST"])
 def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
-    balance_minor = payment_selectors.wallet_balance_minor(
+    balance_minor = wallet_port.book().balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
     action = request.POST.get("action", "top_up")
@@ -254,21 +284,29 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         posted if action == "top_up" else None,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
-    withdraw_form = forms.CardMovementForm(
+    if request.method == "POST" and action == "reauthentication_code":
+        sign_in.sign_in_code_send(
+            username=request.user.get_username(), client=client_address(request)
+        )
+        messages.info(request, _("A one-time code is on its way to your phone."))
+        return redirect("customers:wallet")
+    withdraw_form = forms.WithdrawForm(
         posted if action == "withdraw" else None,
         prefix="withdraw",
-        initial={"idempotency_key": uuid.uuid4().hex, "amount": _yuan(balance_minor)},
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "amount": money.to_major(balance_minor, customer.currency),
+        },
     )
     bound = withdraw_form if action == "withdraw" else form
     if request.method == "POST" and bound.is_valid():
         data = bound.cleaned_data
-        move = (
-            payment_services.wallet_withdraw
-            if action == "withdraw"
-            else payment_services.wallet_top_up
-        )
+        move = wallet_port.book().withdraw if action == "withdraw" else wallet_port.book().top_up
         try:
             services.require_open(customer)
+            if action == "withdraw" and not reauthentication.is_recent(request):
+                secret = data.get("password", "")
+                reauthentication.reauthenticate(request=request, password=secret, code=secret)
             move(
                 customer_id=customer.pk,
                 amount_minor=money.to_minor(data["amount"], customer.currency),
@@ -278,7 +316,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
                 idempotency_key=data["idempotency_key"],
             )
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         else:
             messages.success(
                 request,
@@ -287,11 +325,8 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
                 else _("Your wallet was topped up."),
             )
             return redirect("customers:wallet")
-    lines = payment_selectors.wallet_statement(customer_id=customer.pk)
-    refunded: dict[UUID, int] = {}
-    for line in lines:
-        if line.kind == "refund" and line.payment_id is not None:
-            refunded[line.payment_id] = refunded.get(line.payment_id, 0) + line.amount_minor
+    lines = wallet_port.book().statement(customer_id=customer.pk)
+    refunded = wallet_port.refunds_per_payment(lines)
     rows = [
         {
             "line": line,
@@ -316,7 +351,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
 def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpResponse:
     lines = [
         line
-        for line in payment_selectors.wallet_statement(customer_id=customer.pk)
+        for line in wallet_port.book().statement(customer_id=customer.pk)
         if line.payment_id == payment_id
     ]
     if not lines:
@@ -331,10 +366,6 @@ def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpR
 
 
 # --- controls -----------------------------------------------------------------------------------
-def _yuan(amount_minor: int) -> Decimal:
-    return Decimal(amount_minor).scaleb(-2)
-
-
 @customer_page
 @require_http_methods(["GET", "POST"])
 def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -342,10 +373,14 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
     limits_form = forms.LimitsForm(
         request.POST if action == "limits" else None,
         initial={
-            "per_payment_limit": _yuan(customer.per_payment_limit_minor),
-            "daily_limit": _yuan(customer.daily_limit_minor),
-            "step_up_above": _yuan(customer.step_up_above_minor),
-            "confirm_free_up_to": _yuan(customer.confirm_free_up_to_minor),
+            "per_payment_limit": money.to_major(
+                customer.per_payment_limit_minor, customer.currency
+            ),
+            "daily_limit": money.to_major(customer.daily_limit_minor, customer.currency),
+            "step_up_above": money.to_major(customer.step_up_above_minor, customer.currency),
+            "confirm_free_up_to": money.to_major(
+                customer.confirm_free_up_to_minor, customer.currency
+            ),
         },
     )
     pin_form = forms.PinForm(request.POST if action == "pin" else None)
@@ -381,7 +416,7 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
             if action == "code":
                 issued = services.payment_code_issue(customer=customer)
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
         customer.refresh_from_db()
     return render(
         request,
@@ -416,7 +451,7 @@ def privacy(request: HttpRequest, customer: Customer) -> HttpResponse:
                 services.customer_account_close(customer=customer, ip_address=client_ip(request))
                 return render(request, "customers/closed.html", {})
         except FacePayError as exc:
-            refuse(request, exc)
+            pages.refuse(request, exc)
     return render(
         request,
         "customers/privacy.html",

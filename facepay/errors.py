@@ -23,12 +23,30 @@ class FacePayError(Exception):
         self.extra = extra
 
 
+class OutOfScope(FacePayError):
+    """The viewer may not see this object: a page answers with a 403/404 page, not a message."""
+
+    code, http_status = "forbidden", 403
+
+
 class NotFound(FacePayError):
     code, http_status = "not_found", 404
 
 
 class Forbidden(FacePayError):
     code, http_status = "forbidden", 403
+
+
+class CsrfFailed(FacePayError):
+    code, http_status = "csrf_failed", 403
+
+
+class ReauthenticationRequired(FacePayError):
+    code, http_status = "reauthentication_required", 403
+
+
+class ReauthenticationFailed(FacePayError):
+    code, http_status = "reauthentication_failed", 403
 
 
 class RateLimited(FacePayError):
@@ -80,7 +98,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     }:
         code = detail_code
     if isinstance(exc, drf_exceptions.ValidationError):
-        extra = {"fields": exc.detail} if isinstance(exc.detail, dict) else {"errors": exc.detail}
+        extra: dict[str, Any] = (
+            {"fields": exc.detail} if isinstance(exc.detail, dict) else {"errors": exc.detail}
+        )
         message = "The request is not valid."
     else:
         extra = {}

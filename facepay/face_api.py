@@ -1,7 +1,13 @@
-"""POST /api/face/check: live feedback for the enrolment page (faces, quality, liveness, code)."""
+"""POST /api/face/check: live feedback for the enrolment page: ready or not, and a coarse hint.
+
+Scores, thresholds and per-face measurements stay on the server: answered to a client they
+would be an oracle for tuning presentation attacks. Each user has a CPU budget per minute.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -14,9 +20,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from facepay import services
 from facepay.face import errors, intake
 from facepay.face.config import get_config
 from facepay.face.engine import get_engine
+from facepay.permissions import AuthenticatedRequest
 
 
 class RawImageParser(BaseParser):
@@ -28,16 +36,20 @@ class RawImageParser(BaseParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> dict[str, bytes]:
         limit = get_config().max_image_bytes
         return {"raw": stream.read(limit + 1) if stream is not None else b""}
 
 
+class FaceCheckHintOutput(serializers.Serializer):
+    code = serializers.CharField()  # stable: no_face, multiple_faces, face_too_small, …
+    message = serializers.CharField()
+
+
 class FaceCheckOutput(serializers.Serializer):
-    faces = serializers.ListField(child=serializers.DictField())
-    probe_error = serializers.DictField(allow_null=True)
     is_ready = serializers.BooleanField()
+    probe_error = FaceCheckHintOutput(allow_null=True)  # null when ready
     model_version = serializers.CharField()
 
 
@@ -67,25 +79,30 @@ class FaceCheckApi(APIView):
         request={"multipart/form-data": OpenApiTypes.OBJECT, "image/*": OpenApiTypes.BINARY},
         responses=FaceCheckOutput,
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
+        services.face_check_budget_require(user_id=request.user.pk)
         config = get_config()
         data = _upload_bytes(request, max_bytes=config.max_image_bytes)
-        image = intake.decode_image(
-            data, max_bytes=config.max_image_bytes, max_pixels=config.max_image_pixels
-        )
-        engine = get_engine()
-        faces = engine.analyze(image, with_embedding=False)
-        probe_error = None
+        started = time.thread_time()
         try:
-            engine.probe(image)
-        except errors.FaceError as exc:
-            if isinstance(exc, errors.ModelPackMissing | errors.ModelPackTampered):
-                raise
-            probe_error = {"code": exc.code, "message": exc.message, "extra": exc.extra}
+            image = intake.decode_image(
+                data, max_bytes=config.max_image_bytes, max_pixels=config.max_image_pixels
+            )
+            engine = get_engine()
+            probe_error = None
+            try:
+                engine.probe(image)
+            except errors.FaceError as exc:
+                if isinstance(exc, errors.ModelPackMissing | errors.ModelPackTampered):
+                    raise
+                probe_error = {"code": exc.code, "message": exc.message}
+        finally:
+            services.face_check_budget_charge(
+                user_id=request.user.pk, cpu_seconds=time.thread_time() - started
+            )
         payload = {
-            "faces": [face.summary() for face in faces],
-            "probe_error": probe_error,
             "is_ready": probe_error is None,
+            "probe_error": probe_error,
             "model_version": engine.model_version,
         }
         return Response(FaceCheckOutput(payload).data)

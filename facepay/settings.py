@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facepay.middleware.SafeErrorMiddleware",  # outermost: it must see Django's error answers
     "django.middleware.security.SecurityMiddleware",
+    "facepay.middleware.PolicyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -94,24 +97,29 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 IS_EMBEDDED_DATABASE = not env.str("DATABASE_URL", default="")
+SQLITE_OPTIONS = {
+    # WAL lets the ASGI server read while a task writes; IMMEDIATE avoids lock-upgrade
+    # deadlocks between concurrent writers; they wait up to 20 s for the lock, not fail.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+DATABASES: dict[str, dict[str, Any]]
 if IS_EMBEDDED_DATABASE:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # WAL lets the ASGI server read while a task writes; IMMEDIATE avoids
-                # lock-upgrade deadlocks between concurrent writers.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The same options however SQLite was chosen (a sqlite:// DATABASE_URL included).
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "facepay.User"
@@ -128,6 +136,7 @@ LOGOUT_REDIRECT_URL = "landing"
 # --- Redis: cache, Celery, channel layer ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 IS_EMBEDDED_SERVICES = not REDIS_URL
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if IS_EMBEDDED_SERVICES:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -194,11 +203,36 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS: outside DEBUG plain http is redirected and browsers are told to keep to https (HSTS).
+# Behind a TLS proxy name the header it sets, e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
+# (only when the proxy always sets or strips it; otherwise a client could claim https).
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if _proxy_header := env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Strict CSP: scripts and styles only from our own static files (no inline code anywhere).
+CONTENT_SECURITY_POLICY = env.str(
+    "FACEPAY_CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# The camera is used by the enrolment and terminal pages, on our own origin only.
+PERMISSIONS_POLICY = env.str(
+    "FACEPAY_PERMISSIONS_POLICY",
+    default="camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=()",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+# Checked in the ASGI stack (facepay.body_limit) before Django reads a byte: larger bodies get 413.
+FACEPAY_MAX_REQUEST_BYTES = env.int("FACEPAY_MAX_REQUEST_BYTES", default=20 * 1024 * 1024)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["facepay.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "facepay.errors.api_exception_handler",
@@ -217,6 +251,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "facepay.openapi.add_error_responses",
+    ],
 }
 
 LOGGING = {
@@ -253,6 +291,10 @@ FACEPAY_TERMINAL_CLOCK_SKEW_SECONDS = env.int("FACEPAY_TERMINAL_CLOCK_SKEW_SECON
 FACEPAY_MAX_PAYMENT_MINOR = env.int("FACEPAY_MAX_PAYMENT_MINOR", default=500_000)
 FACEPAY_MAX_UPLOAD_BYTES = env.int("FACEPAY_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FACEPAY_MAX_IMAGE_PIXELS = env.int("FACEPAY_MAX_IMAGE_PIXELS", default=16_000_000)
+# CPU seconds of face analysis one user may spend on /api/face/check per minute (then 429).
+FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE = env.float(
+    "FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE", default=20.0
+)
 # Payments (issue 6)
 FACEPAY_MAX_TOP_UP_MINOR = env.int("FACEPAY_MAX_TOP_UP_MINOR", default=2_000_000)
 FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120)
@@ -269,4 +311,16 @@ FACEPAY_SETTLEMENT_CUTOFF_HOUR = env.int("FACEPAY_SETTLEMENT_CUTOFF_HOUR", defau
 # Customers: text-message sender class (console/outbox in development), look-alike threshold
 # (cosine; empty = the face pack's calibrated match threshold).
 FACEPAY_SMS_SENDER = env.str("FACEPAY_SMS_SENDER", default="customers.sms.ConsoleSender")
+# Outside DEBUG the console e-mail and the development sender above refuse to start unless
+# this says they were chosen on purpose (they print or keep codes and links).
+FACEPAY_DEVELOPMENT_MESSAGES = env.bool("FACEPAY_DEVELOPMENT_MESSAGES", default=False)
+# Guessing limits (issue 14): a live payment code is void once this many wrong codes have been
+# tried on the whole street since it was issued (a guess succeeds at most this / 10^6 of the
+# time, however many terminals guess); new terminals a merchant may register per day.
+FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE = env.int(
+    "FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE", default=2000
+)
+# Withdrawals need the password (or a one-time code) given within this many seconds.
+FACEPAY_REAUTHENTICATION_SECONDS = env.int("FACEPAY_REAUTHENTICATION_SECONDS", default=300)
+FACEPAY_MAX_NEW_TERMINALS_PER_DAY = env.int("FACEPAY_MAX_NEW_TERMINALS_PER_DAY", default=10)
 FACEPAY_LOOKALIKE_THRESHOLD = env.float("FACEPAY_LOOKALIKE_THRESHOLD", default=None)

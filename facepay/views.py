@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from facepay import health, selectors
+from facepay import forms, health, selectors, sign_in
 from facepay.celery import app as celery_app
 from facepay.models import User
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from facepay.tasks import ops_ping_task
 
 
@@ -25,8 +27,73 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html")
 
 
+def _figure_rows(figures: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    rows = []
+    for key, label in labels.items():
+        value = figures.get(key)
+        if isinstance(value, float):
+            rows.append((label, f"{value:.4f}"))
+        elif value is not None:
+            rows.append((label, str(value)))
+    return rows
+
+
+def accuracy(request: HttpRequest) -> HttpResponse:
+    """Public, no login: the current model pack's measured figures, with date and data."""
+    figures = selectors.pack_figures_public()
+    verification = figures.sections.get("verification")
+    identification = figures.sections.get("identification")
+    liveness = figures.sections.get("liveness")
+    species_rows = []
+    if liveness:
+        for name, item in liveness["figures"]["species"].items():
+            if name.endswith("_no_challenge"):
+                measure = _("accepted without the action")
+            else:
+                measure = "BPCER" if name.startswith("live") else "APCER"
+            species_rows.append(
+                {
+                    "name": name,
+                    "measure": measure,
+                    "rate_percent": 100 * item["rate"],
+                    **{key: item[key] for key in ("presentations", "identities", "accepted")},
+                }
+            )
+    context = {
+        "figures": figures,
+        "verification": verification,
+        "verification_rows": _figure_rows(
+            verification["figures"] if verification else {},
+            {
+                "pairs": _("Pairs"),
+                "auc": _("ROC AUC"),
+                "eer": _("Equal error rate"),
+                "tar_at_far_1e-3": _("True accept rate at FAR 0.001"),
+                "lfw_official_folds_accuracy": _("LFW official folds accuracy"),
+            },
+        ),
+        "identification": identification,
+        "identification_rows": _figure_rows(
+            identification["figures"] if identification else {},
+            {
+                "gallery_size": _("Gallery size"),
+                "enrolled_probes": _("Enrolled probes"),
+                "non_enrolled_probes": _("Non-enrolled probes"),
+                "rank1": _("Rank-1 identification rate"),
+                "fnir_at_fpir_0.001": _("Miss rate (FNIR) at FPIR 0.001"),
+            },
+        ),
+        "liveness": liveness,
+        "species_rows": species_rows,
+        "non_response_percent": (
+            100 * liveness["figures"]["attack_non_response_rate"] if liveness else None
+        ),
+    }
+    return render(request, "accuracy.html", context)
+
+
 @login_required
-def home(request: HttpRequest) -> HttpResponseRedirect:
+def home(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     return redirect(selectors.home_url_for(request.user))
 
 
@@ -63,26 +130,38 @@ def ops_ping(request: HttpRequest) -> HttpResponse:
 
 
 class RateLimitedLoginView(auth_views.LoginView):
-    """Django's login view with a per-IP and per-username failure budget held in the cache."""
+    """Django's login view behind `facepay.sign_in`'s throttle (429 while throttled)."""
 
-    max_failures = 10
-    window_seconds = 300
+    authentication_form = forms.SignInForm
 
-    def _keys(self) -> list[str]:
-        ip = self.request.META.get("REMOTE_ADDR", "")
-        username = self.request.POST.get("username", "").lower()[:150]
-        return [f"login-fail:ip:{ip}", f"login-fail:user:{username}"]
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if forms.is_throttled(form):
+            response.status_code = 429
+        return response
 
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if any((cache.get(key) or 0) >= self.max_failures for key in self._keys()):
-            messages.error(
-                request, _("Too many failed sign-in attempts. Try again in a few minutes.")
-            )
-            return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
-        return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
-        for key in self._keys():
-            cache.add(key, 0, timeout=self.window_seconds)
-            cache.incr(key)
-        return super().form_invalid(form)
+@never_cache
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """The admin's login behind the same throttle as the site's (429 while throttled)."""
+    response = admin.site.login(request, extra_context)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if form is not None and forms.is_throttled(form):
+        response.status_code = 429
+    return response
+
+
+@require_POST
+def sign_in_code_send(request: HttpRequest) -> HttpResponseRedirect:
+    """Text or e-mail a one-time sign-in code; the same answer whether the account exists."""
+    sign_in.sign_in_code_send(
+        username=request.POST.get("username", ""), client=forms.client_address(request)
+    )
+    messages.info(
+        request,
+        _(
+            "If this account exists, a sign-in code is on its way to its phone or e-mail. "
+            "Enter it with your password."
+        ),
+    )
+    return redirect("login")

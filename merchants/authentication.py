@@ -22,12 +22,14 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from facepay.parsing import parse_int
 from merchants import signing
 from merchants.models import Terminal
 from merchants.terminal_keys import terminal_secret
 
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+TIMESTAMP_MAX = 10**12  # unix seconds; larger is malformed, not merely out of the window
 LAST_SEEN_EVERY = timedelta(seconds=30)  # refresh last_seen_at at most this often per terminal
 
 
@@ -37,6 +39,13 @@ def _refuse(code: str, message: str) -> exceptions.AuthenticationFailed:
 
 def nonce_cache_key(terminal_id: int, nonce: str) -> str:
     return f"merchants:terminal-nonce:{terminal_id}:{nonce}"
+
+
+class TerminalRequest(Request):
+    """A request signed by a terminal (TerminalSignatureAuthentication + IsSignedTerminal):
+    `request.auth` is that Terminal. A type only, so views read it without casts."""
+
+    auth: Terminal
 
 
 class TerminalSignatureAuthentication(BaseAuthentication):
@@ -61,7 +70,7 @@ class TerminalSignatureAuthentication(BaseAuthentication):
                 "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are all required.",
             )
         if (
-            not stamp.isdigit()
+            parse_int(stamp, minimum=0, maximum=TIMESTAMP_MAX) is None
             or not NONCE_PATTERN.match(nonce)
             or not SIGNATURE_PATTERN.match(given)
         ):

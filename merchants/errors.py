@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facepay.errors import FacePayError
+from facepay.errors import FacePayError, OutOfScope
 
 
 class CreditCodeInvalid(FacePayError):
@@ -37,20 +37,24 @@ class MerchantNotApproved(FacePayError):
     code, http_status = "merchant_not_approved", 409
 
 
-class MerchantForbidden(FacePayError):
+class MerchantForbidden(OutOfScope):
     code, http_status = "merchant_forbidden", 403
 
 
-class StoreForbidden(FacePayError):
+class StoreForbidden(OutOfScope):
     code, http_status = "store_forbidden", 403
 
 
-class TerminalForbidden(FacePayError):
+class TerminalForbidden(OutOfScope):
     code, http_status = "terminal_forbidden", 403
 
 
 class TerminalRevoked(FacePayError):
     code, http_status = "terminal_revoked", 409
+
+
+class TerminalLimitReached(FacePayError):
+    code, http_status = "terminal_limit_reached", 429
 
 
 class StaffEmailTaken(FacePayError):
@@ -59,3 +63,11 @@ class StaffEmailTaken(FacePayError):
 
 class StaffPhoneTaken(FacePayError):
     code, http_status = "staff_phone_taken", 409
+
+
+class PeriodTooLong(FacePayError):
+    code, http_status = "period_too_long", 400
+
+
+class DateOutOfRange(FacePayError):
+    code, http_status = "date_out_of_range", 400

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from facepay.models import User
-from merchants.dashboard import PERIODS
+from merchants.errors import DateOutOfRange, PeriodTooLong
 from merchants.models import Merchant, Store
+from merchants.periods import PERIODS, period_resolve
 
 
 class OwnerSignUpForm(UserCreationForm):
@@ -20,7 +21,7 @@ class OwnerSignUpForm(UserCreationForm):
         label=_("Mobile phone (E.164, e.g. +8613800000000)"), max_length=20, required=False
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs omits Meta
         model = User
         fields = ("username", "email", "display_name", "phone")
 
@@ -106,22 +107,29 @@ class DashboardFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    MAX_DAYS = 366
-
     def __init__(self, *args: object, stores: object, today: date, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["store"].queryset = stores  # type: ignore[attr-defined]
         self.today = today
 
+    resolved: tuple[date, date]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        try:
+            self.resolved = period_resolve(
+                start=data.get("start"),
+                end=data.get("end"),
+                days=data.get("days"),
+                today=self.today,
+            )
+        except (DateOutOfRange, PeriodTooLong) as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return data
+
     def period(self) -> tuple[date, date]:
-        """(start, end) inclusive: explicit dates win, else the last N days ending today."""
-        data = self.cleaned_data if self.is_valid() else {}
-        end = data.get("end") or self.today
-        start = data.get("start")
-        if start is None:
-            start = end - timedelta(days=(data.get("days") or 30) - 1)
-        if start > end:
-            start, end = end, start
-        if (end - start).days >= self.MAX_DAYS:
-            start = end - timedelta(days=self.MAX_DAYS - 1)
-        return start, end
+        """(start, end) inclusive: explicit dates win, else the last N days ending today; an
+        invalid form (see `errors`) gets the last 30 days."""
+        if self.is_valid():
+            return self.resolved
+        return period_resolve(start=None, end=None, days=None, today=self.today)

@@ -6,16 +6,20 @@ import base64
 import binascii
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.parsing import StrictIntegerField
+from facepay.permissions import AuthenticatedRequest, has_role
 from merchants import selectors as merchant_selectors
-from merchants.authentication import IsSignedTerminal, TerminalSignatureAuthentication
+from merchants.authentication import (
+    IsSignedTerminal,
+    TerminalRequest,
+    TerminalSignatureAuthentication,
+)
 from payments import errors, selectors, services
 from payments.serializers import PaymentAttemptOutput, RefundOutput
 
@@ -38,15 +42,16 @@ class PaymentAttemptCreateApi(TerminalApi):
     """Start a face payment: 1–3 JPEG frames (multipart `frames`, or base64 JSON), optional depth
     PNG; answers 202 at once, recognition runs in the background."""
 
+    @extend_schema_serializer(component_name="PaymentAttemptCreateInput")
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
         frames = serializers.ListField(child=serializers.CharField(), required=False)
         depth = serializers.CharField(required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses={202: PaymentAttemptOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: TerminalRequest) -> Response:
         data: Any = request.data
         if request.FILES:  # multipart: plain fields + files named frames (and depth)
             fields = ("amount_minor", "currency", "idempotency_key")
@@ -75,8 +80,9 @@ class PaymentAttemptCreateApi(TerminalApi):
 class PaymentAttemptCodeApi(TerminalApi):
     """The non-face path: a one-time payment code, or phone + PIN."""
 
+    @extend_schema_serializer(component_name="PaymentAttemptCodeInput")
     class InputSerializer(serializers.Serializer):
-        amount_minor = serializers.IntegerField()
+        amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
         payment_code = serializers.CharField(required=False, allow_blank=True, max_length=16)
@@ -84,7 +90,7 @@ class PaymentAttemptCodeApi(TerminalApi):
         pin = serializers.CharField(required=False, allow_blank=True, max_length=12)
 
     @extend_schema(request=InputSerializer, responses={201: PaymentAttemptOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: TerminalRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         attempt = services.payment_attempt_create_with_code(
@@ -95,17 +101,18 @@ class PaymentAttemptCodeApi(TerminalApi):
 
 class PaymentAttemptDetailApi(TerminalApi):
     @extend_schema(responses=PaymentAttemptOutput)
-    def get(self, request: Request, attempt_id: str) -> Response:
+    def get(self, request: TerminalRequest, attempt_id: str) -> Response:
         attempt = selectors.attempt_for_terminal(terminal=request.auth, attempt_id=attempt_id)
         return Response(PaymentAttemptOutput(attempt).data)
 
 
 class PaymentAttemptStepUpApi(TerminalApi):
+    @extend_schema_serializer(component_name="PaymentAttemptStepUpInput")
     class InputSerializer(serializers.Serializer):
         phone_last4 = serializers.RegexField(r"^[0-9]{4}$")
 
     @extend_schema(request=InputSerializer, responses=PaymentAttemptOutput)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         attempt = services.payment_attempt_step_up(
@@ -116,20 +123,20 @@ class PaymentAttemptStepUpApi(TerminalApi):
 
 class PaymentAttemptConfirmApi(TerminalApi):
     @extend_schema(request=None, responses=PaymentAttemptOutput)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         attempt = services.payment_attempt_confirm(terminal=request.auth, attempt_id=attempt_id)
         return Response(PaymentAttemptOutput(attempt).data)
 
 
 class PaymentAttemptCancelApi(TerminalApi):
     @extend_schema(request=None, responses=PaymentAttemptOutput)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         attempt = services.payment_attempt_cancel(terminal=request.auth, attempt_id=attempt_id)
         return Response(PaymentAttemptOutput(attempt).data)
 
 
 class RefundInput(serializers.Serializer):
-    amount_minor = serializers.IntegerField()
+    amount_minor = StrictIntegerField()
     idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -138,7 +145,7 @@ class PaymentAttemptRefundApi(TerminalApi):
     """Refund part or all of a payment of this terminal's store (no face re-scan)."""
 
     @extend_schema(request=RefundInput, responses={201: RefundOutput})
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         payload = RefundInput(data=request.data)
         payload.is_valid(raise_exception=True)
         refund = services.refund_create(
@@ -148,24 +155,23 @@ class PaymentAttemptRefundApi(TerminalApi):
 
 
 class PaymentRefundApi(APIView):
-    """A merchant owner or cashier refunds a payment of a store they may see (session)."""
+    """A merchant owner or cashier refunds a payment of a store they may see (session): a
+    cashier only in the stores they are assigned to."""
 
     permission_classes = [
         has_role(User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
     ]
 
     @extend_schema(request=RefundInput, responses={201: RefundOutput})
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, attempt_id: str) -> Response:
         payload = RefundInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        merchant_ids = list(
-            merchant_selectors.merchant_list_for_user(user=request.user).values_list(
-                "pk", flat=True
-            )
+        store_ids = list(
+            merchant_selectors.store_list_for_user(user=request.user).values_list("pk", flat=True)
         )
         refund = services.refund_create(
             attempt_id=attempt_id,
-            merchant_ids=merchant_ids,
+            store_ids=store_ids,
             requested_by=request.user,
             **payload.validated_data,
         )
@@ -186,12 +192,13 @@ class DisputeOpenApi(APIView):
 
     permission_classes = [has_role(User.Role.CUSTOMER)]
 
+    @extend_schema_serializer(component_name="DisputeOpenInput")
     class InputSerializer(serializers.Serializer):
         payment_id = serializers.UUIDField()
         reason = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses={201: DisputeOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         customer_id = selectors.customer_id_for_user(user=request.user)

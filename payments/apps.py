@@ -5,5 +5,8 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
-        # Registers the jobs in every process (web, tests, worker): services queue them by name.
-        from payments import tasks  # noqa: F401
+        from customers import wallet
+        from payments import tasks  # noqa: F401 - registers the jobs; services queue them by name
+        from payments.customer_wallet import LedgerWalletBook
+
+        wallet.register(LedgerWalletBook())

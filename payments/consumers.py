@@ -7,28 +7,44 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from customers.models import Customer
+from customers import selectors as customer_selectors
 from facepay.models import User
 from merchants import selectors as merchant_selectors
 from payments import broadcasts, selectors
 
 
-def _store_visible(user: User, store_id: int) -> bool:
+def _current_user(user: User | None) -> User | None:
+    """The viewer as the database has them now (a socket outlives role and staff changes)."""
     if not (user and user.is_authenticated):
-        return False
-    return merchant_selectors.store_list_for_user(user=user).filter(pk=store_id).exists()
-
-
-def _customer_id(user: User) -> int | None:
-    if not (user and user.is_authenticated and user.role == User.Role.CUSTOMER):
         return None
-    return Customer.objects.filter(user=user).values_list("pk", flat=True).first()
+    return User.objects.filter(pk=user.pk, is_active=True).first()
+
+
+def _store_visible(user: User | None, store_id: int) -> bool:
+    current = _current_user(user)
+    if current is None:
+        return False
+    return merchant_selectors.store_list_for_user(user=current).filter(pk=store_id).exists()
+
+
+def _customer_id(user: User | None) -> int | None:
+    current = _current_user(user)
+    if current is None or current.role != User.Role.CUSTOMER:
+        return None
+    return customer_selectors.customer_id_for_user(user=current)
+
+
+def _terminal_visible(user: User | None, terminal_id: int) -> bool:
+    user = _current_user(user)
+    return user is not None and selectors.terminal_is_visible_to(user=user, terminal_id=terminal_id)
 
 
 class PaymentStatusConsumer(AsyncJsonWebsocketConsumer):
-    """Base: authorise in connect, join one group, forward `payment.status` events."""
+    """Base: authorise in connect, join one group, forward `payment.status` events; the viewer
+    is authorised again on each event, and a socket they may no longer see is closed (4403)."""
 
     group_name: str | None = None
+    is_closing = False
 
     async def group_for(self) -> str | None:
         raise NotImplementedError
@@ -47,6 +63,12 @@ class PaymentStatusConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def payment_status(self, event: dict[str, Any]) -> None:  # receives "payment.status"
+        if self.is_closing:
+            return
+        if await self.group_for() != self.group_name:
+            self.is_closing = True
+            await self.close(code=4403)
+            return
         await self.send_json({"type": event["type"], "attempt": event["attempt"]})
 
 
@@ -55,9 +77,8 @@ class TerminalStatusConsumer(PaymentStatusConsumer):
 
     async def group_for(self) -> str | None:
         terminal_id = int(self.scope["url_route"]["kwargs"]["terminal_id"])
-        user = self.scope.get("user")
-        allowed = await database_sync_to_async(selectors.terminal_is_visible_to)(
-            user=user, terminal_id=terminal_id
+        allowed = await database_sync_to_async(_terminal_visible)(
+            self.scope.get("user"), terminal_id
         )
         return broadcasts.terminal_group(terminal_id) if allowed else None
 

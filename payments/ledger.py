@@ -259,6 +259,7 @@ def _verify(report: BooksReport) -> None:
         if account.is_owned and account.balance_minor < 0:
             report.problems.append(f"account {account} is negative: {account.balance_minor}")
         if account.kind == Account.Kind.MERCHANT_PAYABLE:
+            assert account.merchant_id is not None  # noqa: S101 - a payable names its merchant
             captured = PaymentAttempt.objects.filter(
                 merchant_id=account.merchant_id,
                 currency=account.currency,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -13,7 +11,9 @@ from django.views.decorators.http import require_POST
 from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
-from facepay.permissions import role_required
+from facepay.pages import refuse
+from facepay.permissions import AuthenticatedHttpRequest, role_required
+from facepay.spreadsheets import SafeCsvWriter
 from merchants import services as merchant_services
 from payments import selectors, services
 
@@ -62,13 +62,13 @@ DECLINE_TEXT = {
 
 
 @role_required(*STORE_ROLES)
-def terminal_picker(request: HttpRequest) -> HttpResponse:
+def terminal_picker(request: AuthenticatedHttpRequest) -> HttpResponse:
     terminals = selectors.terminal_list_for_user(user=request.user)
     return render(request, "payments/terminal_picker.html", {"terminals": terminals})
 
 
 @role_required(*STORE_ROLES)
-def terminal_screen(request: HttpRequest, terminal_id: int) -> HttpResponse:
+def terminal_screen(request: AuthenticatedHttpRequest, terminal_id: int) -> HttpResponse:
     terminal = selectors.terminal_list_for_user(user=request.user).filter(pk=terminal_id).first()
     if terminal is None:
         raise Http404
@@ -89,7 +89,7 @@ def terminal_screen(request: HttpRequest, terminal_id: int) -> HttpResponse:
 
 @role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 @require_POST
-def terminal_pair(request: HttpRequest, terminal_id: int) -> HttpResponse:
+def terminal_pair(request: AuthenticatedHttpRequest, terminal_id: int) -> HttpResponse:
     """The owner pairs this browser: a new secret is issued (shown once, kept by the page)."""
     terminal = selectors.terminal_list_for_user(user=request.user).filter(pk=terminal_id).first()
     if terminal is None:
@@ -106,12 +106,12 @@ def terminal_pair(request: HttpRequest, terminal_id: int) -> HttpResponse:
 
 
 @role_required(*STORE_ROLES)
-def payment_list(request: HttpRequest) -> HttpResponse:
+def payment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     payments = selectors.payment_list_for_user(user=request.user)
     return render(request, "payments/payment_list.html", {"payments": payments})
 
 
-def _batch(request: HttpRequest, batch_id: int):  # type: ignore[no-untyped-def]
+def _batch(request: AuthenticatedHttpRequest, batch_id: int):
     batch = selectors.settlement_batches_for_user(user=request.user).filter(pk=batch_id).first()
     if batch is None:
         raise Http404
@@ -119,20 +119,20 @@ def _batch(request: HttpRequest, batch_id: int):  # type: ignore[no-untyped-def]
 
 
 @role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
-def settlement_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+def settlement_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     lines = selectors.settlement_reconciliation(batch=batch)
     return render(request, "payments/settlement_detail.html", {"batch": batch, "lines": lines})
 
 
 @role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
-def settlement_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+def settlement_csv(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="settlement-{batch.merchant_id}-{batch.business_date}.csv"'
     )
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(
         [
             "kind",
@@ -150,7 +150,7 @@ def settlement_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
             [
                 line.kind,
                 line.payment_id,
-                line.occurred_at.isoformat(),
+                line.occurred_at.isoformat() if line.occurred_at else "",
                 line.store_name,
                 line.amount_minor,
                 line.fee_minor,
@@ -185,7 +185,7 @@ STEP_UP_REASONS = {
 NOT_ME_REASON = "这不是我 / This was not me (face-payment notice)"
 
 
-def _customer_id(request: HttpRequest) -> int:
+def _customer_id(request: AuthenticatedHttpRequest) -> int:
     try:
         return selectors.customer_id_for_user(user=request.user)
     except FacePayError as exc:  # a customer-role user without a customer profile
@@ -193,7 +193,7 @@ def _customer_id(request: HttpRequest) -> int:
 
 
 @role_required(User.Role.CUSTOMER)
-def face_payments(request: HttpRequest) -> HttpResponse:
+def face_payments(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every face payment of the signed-in customer, each with "this was not me" and, when the
     phone digits were asked, why."""
     customer_id = _customer_id(request)
@@ -206,13 +206,13 @@ def face_payments(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CUSTOMER)
 @require_POST
-def not_me(request: HttpRequest, payment_id: str) -> HttpResponse:
+def not_me(request: AuthenticatedHttpRequest, payment_id: str) -> HttpResponse:
     """One tap on a face-payment notice: "this was not me" opens a dispute on that payment."""
     customer_id = _customer_id(request)
     try:
         services.dispute_open(customer_id=customer_id, attempt_id=payment_id, reason=NOT_ME_REASON)
     except FacePayError as exc:
-        messages.error(request, exc.message)
+        refuse(request, exc)
     else:
         messages.success(
             request, _("Thank you: we opened a dispute and will look at this payment.")

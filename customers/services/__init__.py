@@ -7,6 +7,7 @@ from customers.services.accounts import (
     customer_sign_up,
     phone_verification_confirm,
     phone_verification_send,
+    sign_up_on_taken_phone_notify,
 )
 from customers.services.base import (
     CN_MOBILE,
@@ -17,7 +18,9 @@ from customers.services.base import (
     OTP_MAX_ATTEMPTS,
     OTP_RESEND_AFTER,
     OTP_TTL,
+    PAYMENT_CODE_GUESSES_KEY,
     PAYMENT_CODE_MAX_FAILURES,
+    PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT,
     PAYMENT_CODE_TTL,
     PIN,
     PIN_LOCK,
@@ -71,7 +74,9 @@ __all__ = [
     "OTP_MAX_ATTEMPTS",
     "OTP_RESEND_AFTER",
     "OTP_TTL",
+    "PAYMENT_CODE_GUESSES_KEY",
     "PAYMENT_CODE_MAX_FAILURES",
+    "PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT",
     "PAYMENT_CODE_TTL",
     "PIN",
     "PIN_LOCK",
@@ -110,4 +115,5 @@ __all__ = [
     "phone_verification_send",
     "random_digits",
     "require_open",
+    "sign_up_on_taken_phone_notify",
 ]

@@ -59,13 +59,13 @@ def customer_sign_up(
         raise errors.GuardianConsentRequired(
             _("Under 14, a parent or guardian must consent and give their name.")
         )
-    if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-        raise errors.PhoneTaken(_("This phone number already has an account."))
     candidate = User(username=phone, phone=phone, display_name=display_name, role="customer")
-    try:
+    try:  # before the phone check, so a weak password is refused whether the phone is taken
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise errors.PasswordRejected(" ".join(exc.messages), reasons=exc.messages) from exc
+    if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
+        raise errors.PhoneTaken(_("This phone number already has an account."))
     candidate.set_password(password)
     try:
         with transaction.atomic():
@@ -88,6 +88,16 @@ def customer_sign_up(
     )
     _phone_code_create(user=candidate, phone=phone)
     return customer
+
+
+def sign_up_on_taken_phone_notify(*, phone: str) -> None:
+    """Tell the owner of a phone that already has an account that someone tried to sign up with
+    it (the sign-up itself answers as if the phone were new)."""
+    message = _(
+        "Someone tried to open a FacePay Street account with this number, which already has an "
+        "account. If it was you, sign in instead; if not, you can ignore this text."
+    )
+    transaction.on_commit(partial(sms.get_sender().send, phone=phone, message=message))
 
 
 def _phone_code_create(*, user: User, phone: str) -> PhoneVerification:

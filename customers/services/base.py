@@ -28,6 +28,8 @@ PIN_MAX_ATTEMPTS = 5
 PIN_LOCK = timedelta(minutes=15)
 PAYMENT_CODE_TTL = timedelta(seconds=60)
 PAYMENT_CODE_MAX_FAILURES = 10  # per terminal (or platform-wide without one) per minute
+PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT = 30  # across all of a merchant's terminals, per minute
+PAYMENT_CODE_GUESSES_KEY = "customers:paycode-guesses"  # wrong codes seen platform-wide, ever
 MAX_ENROL_FRAMES = 3
 OBVIOUS_PINS = {"000000", "111111", "123456", "654321", "123123", "888888", "666666"}
 

@@ -21,9 +21,13 @@ from customers.models import (
 )
 from customers.services.base import (
     OBVIOUS_PINS,
+    PAYMENT_CODE_GUESSES_KEY,
     PAYMENT_CODE_MAX_FAILURES,
+    PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT,
     PAYMENT_CODE_TTL,
     PIN,
+    PIN_LOCK,
+    PIN_MAX_ATTEMPTS,
     code_digest,
     lock_customer,
     phone_normalise,
@@ -124,26 +128,63 @@ def payment_pin_set(*, customer: Customer, pin: str) -> Customer:
     return customer
 
 
-def payment_pin_verify(*, phone: str, pin: str) -> int:
+def _pin_failures_key(phone: str) -> str:
+    return f"customers:pin-failures:{code_digest(f'pin:{phone}')}"
+
+
+def _pin_failure_count(phone: str) -> int:
+    """Count one wrong try on a phone, whether it has an account, a PIN or neither, so every
+    refusal reads alike; returns the failures so far (they expire after 15 minutes)."""
+    key, timeout = _pin_failures_key(phone), int(PIN_LOCK.total_seconds())
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def payment_pin_verify(*, phone: str, pin: str, terminal_id: int | None = None) -> int:
     """The customer id for a phone + PIN (the terminal's non-face path).
 
-    Raises PinInvalid (unknown phone or wrong PIN) or PinNotSet. Wrong PINs are keyed at a
-    terminal, so they count against that terminal (payments pauses it after too many), never
-    against the customer: no terminal can lock a customer out of paying.
+    An unknown phone, a customer without a PIN and a wrong PIN are answered alike (PinInvalid
+    with the same message and extras), so the answers tell nobody whether a number has an
+    account or a PIN (issue 14). Keyed at a terminal (`terminal_id`), a wrong try counts against
+    that terminal, never against the customer: the caller records it and payments pauses the
+    terminal after too many, so no terminal can lock a customer out of paying (issue 13).
+    Without a terminal, wrong tries count per phone: PinInvalid with `attempts_left`, then
+    PinLocked after 5 for 15 minutes.
     """
+    locked_message = _("Too many wrong PINs: try again in 15 minutes.")
+    invalid_message = _("Phone number or PIN is not right.")
     try:
         phone = phone_normalise(phone)
     except errors.PhoneInvalid as exc:
-        raise errors.PinInvalid(_("Phone number or PIN is not right.")) from exc
+        raise errors.PinInvalid(invalid_message) from exc
+    per_phone = terminal_id is None
+    if per_phone and (cache.get(_pin_failures_key(phone)) or 0) >= PIN_MAX_ATTEMPTS:
+        raise errors.PinLocked(locked_message)
     customer = Customer.objects.filter(user__phone=phone, closed_at__isnull=True).first()
-    if customer is None:
-        raise errors.PinInvalid(_("Phone number or PIN is not right."))
-    if not customer.payment_pin_hash:
-        raise errors.PinNotSet(_("This customer has not set a payment PIN."))
-    if check_password(pin or "", customer.payment_pin_hash):
-        return customer.pk
-    audit_event_record(actor=None, action="customer.pin_failed", target=customer, data={})
-    raise errors.PinInvalid(_("Phone number or PIN is not right."))
+    if customer is not None and customer.payment_pin_hash:
+        if check_password(pin or "", customer.payment_pin_hash):
+            if per_phone:
+                cache.delete(_pin_failures_key(phone))
+            return customer.pk
+    else:
+        check_password(pin or "", make_password(None))  # about as slow as a real check
+    if customer is not None:
+        audit_event_record(
+            actor=None,
+            action="customer.pin_failed",
+            target=customer,
+            data={"terminal": terminal_id},
+        )
+    if not per_phone:
+        raise errors.PinInvalid(invalid_message)
+    failures = _pin_failure_count(phone)
+    if failures >= PIN_MAX_ATTEMPTS:
+        raise errors.PinLocked(locked_message)
+    raise errors.PinInvalid(invalid_message, attempts_left=PIN_MAX_ATTEMPTS - failures)
 
 
 @transaction.atomic
@@ -217,18 +258,45 @@ def payment_code_issue(*, customer: Customer) -> IssuedPaymentCode:
             break
     expires_at = now + PAYMENT_CODE_TTL
     PaymentCode.objects.create(customer=customer, code_hash=code_hash, expires_at=expires_at)
+    # How many wrong codes the platform had seen when this one was issued: the code is void once
+    # FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE more have been tried, however many terminals try.
+    cache.set(
+        f"customers:paycode-issued-at-guess:{code_hash}",
+        cache.get(PAYMENT_CODE_GUESSES_KEY) or 0,
+        timeout=int(PAYMENT_CODE_TTL.total_seconds()) + 60,
+    )
     audit_event_record(actor=customer.user, action="customer.payment_code_issued", target=customer)
     return IssuedPaymentCode(code=code, expires_at=expires_at)
 
 
-def payment_code_redeem(*, code: str, terminal_id: int | None = None) -> int:
+def _cache_bump(key: str, timeout: int | None) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def payment_code_redeem(
+    *, code: str, terminal_id: int | None = None, merchant_id: int | None = None
+) -> int:
     """Use a one-time payment code once; returns its customer id.
 
-    Raises PaymentCodeInvalid (unknown, used or expired) or PaymentCodeRateLimited after 10 bad
-    codes within a minute from the same terminal (or overall without a terminal id).
+    Raises PaymentCodeInvalid (unknown, used, expired, or void because the platform has seen
+    FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE wrong codes since it was issued) or
+    PaymentCodeRateLimited after 10 bad codes within a minute from the same terminal (or overall
+    without a terminal id) or 30 from the same merchant's terminals together.
     """
-    failures_key = f"customers:paycode-failures:{terminal_id or 'any'}"
-    if (cache.get(failures_key) or 0) >= PAYMENT_CODE_MAX_FAILURES:
+    budgets = [(f"customers:paycode-failures:{terminal_id or 'any'}", PAYMENT_CODE_MAX_FAILURES)]
+    if merchant_id is not None:
+        budgets.append(
+            (
+                f"customers:paycode-failures:merchant:{merchant_id}",
+                PAYMENT_CODE_MAX_FAILURES_PER_MERCHANT,
+            )
+        )
+    if any((cache.get(key) or 0) >= limit for key, limit in budgets):
         raise errors.PaymentCodeRateLimited(_("Too many wrong codes: wait a minute."))
     now = timezone.now()
     with transaction.atomic():
@@ -245,10 +313,23 @@ def payment_code_redeem(*, code: str, terminal_id: int | None = None) -> int:
         if payment_code is not None:
             payment_code.used_at = now
             payment_code.save(update_fields=["used_at"])
-            return payment_code.customer_id
-    cache.add(failures_key, 0, timeout=60)
-    try:
-        cache.incr(failures_key)
-    except ValueError:  # expired between add and incr
-        cache.set(failures_key, 1, timeout=60)
+            issued_at_guess = cache.get(
+                f"customers:paycode-issued-at-guess:{payment_code.code_hash}"
+            )
+            guesses_since = (cache.get(PAYMENT_CODE_GUESSES_KEY) or 0) - (issued_at_guess or 0)
+            if issued_at_guess is None or (
+                guesses_since <= settings.FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE
+            ):
+                return payment_code.customer_id
+            audit_event_record(
+                actor=None,
+                action="customer.payment_code_void",
+                target=payment_code.customer,
+                data={"guesses_since_issue": guesses_since},
+            )
+    if payment_code is not None:  # void: used up (committed above) and refused like any other
+        raise errors.PaymentCodeInvalid(_("The payment code is not valid."))
+    for key, _limit in budgets:
+        _cache_bump(key, 60)
+    _cache_bump(PAYMENT_CODE_GUESSES_KEY, None)
     raise errors.PaymentCodeInvalid(_("The payment code is not valid."))

@@ -27,6 +27,7 @@ from facepay.face import errors as face_errors
 from facepay.face import intake
 from facepay.face.config import get_config
 from facepay.face.engine import get_engine
+from facepay.face.vectors import mean_unit
 from facepay.services import audit_event_record
 
 
@@ -92,8 +93,7 @@ def face_enrol(
             raise
     engine = get_engine()
     vectors = np.stack([frame.embedding for frame in frames]).astype(np.float32)
-    mean = vectors.mean(axis=0)
-    mean /= float(np.linalg.norm(mean)) or 1.0
+    mean = mean_unit([frame.embedding for frame in frames])
     agreement = vectors @ mean
     pairwise = vectors @ vectors.T
     if len(frames) > 1 and float(pairwise.min()) < engine.calibration.match_threshold:

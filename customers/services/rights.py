@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import errors, selectors, sms
+from customers import errors, selectors, sms, wallet
 from customers.models import (
     BiometricDeletion,
     ConsentRecord,
@@ -25,7 +25,6 @@ from customers.models import (
 from customers.services.base import lock_customer, require_open
 from customers.services.enrolment import biometrics_delete_locked
 from facepay.services import audit_event_record
-from payments import selectors as payment_selectors
 
 
 @transaction.atomic
@@ -34,9 +33,7 @@ def customer_account_close(*, customer: Customer, ip_address: str | None = None)
     in. The customer row stays as a pseudonymous stub so the ledger's history still balances."""
     customer = lock_customer(customer)
     require_open(customer)
-    balance_minor = payment_selectors.wallet_balance_minor(
-        customer_id=customer.pk, currency=customer.currency
-    )
+    balance_minor = wallet.book().balance_minor(customer_id=customer.pk, currency=customer.currency)
     if balance_minor != 0:
         raise errors.WalletNotEmpty(
             _("Spend or withdraw the wallet balance before closing the account."),

@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from facepay.face import errors
+from facepay.face import burst, errors
 from facepay.face.config import FaceConfig, get_config
 from facepay.face.config import translate as _
 from facepay.face.detector import Detection, InsightfaceDetector, UltraLightDetector
@@ -21,6 +21,9 @@ from facepay.face.landmarks import Landmarker68, five_points
 from facepay.face.liveness import PassiveLiveness, depth_relief_mm
 from facepay.face.pack import Calibration, PackManifest, check_license, load_manifest, verify_pack
 from facepay.face.runtime import make_session
+
+# Faces described per frame, largest first: a crowd photo costs a few faces' work, not hundreds.
+MAX_FACES = 4
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,17 @@ def prominence(box: Box, *, width: int, height: int) -> float:
     distance = math.hypot((x1 + x2) / 2 - width / 2, (y1 + y2) / 2 - height / 2)
     closeness = max(0.0, 1.0 - distance / (0.5 * math.hypot(width, height)))
     return side * closeness
+
+
+def largest(detections: list[Detection], limit: int = MAX_FACES) -> list[Detection]:
+    """The `limit` detections with the largest boxes (landmarks and liveness run per face)."""
+    if len(detections) <= limit:
+        return detections
+    return sorted(
+        detections,
+        key=lambda item: (item.box[2] - item.box[0]) * (item.box[3] - item.box[1]),
+        reverse=True,
+    )[:limit]
 
 
 class FaceEngine:
@@ -154,34 +168,37 @@ class FaceEngine:
         return self.manifest.calibration
 
     def detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """Detect faces; when none is found, retry once on the frame padded by a quarter.
+        """Detect faces (at most MAX_FACES, the largest); when none is found, retry once on the
+        frame padded by a quarter.
 
         Tightly cropped faces (a face filling the frame) are missed by the 320x240 detector;
         the padded retry costs one more detector run only on frames that found nothing.
         """
         detections = self.detector.detect(frame_bgr)
         if detections:
-            return detections
+            return largest(detections)
         height, width = frame_bgr.shape[:2]
         pad_x, pad_y = width // 4, height // 4
         padded = cv2.copyMakeBorder(
             frame_bgr, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=(0, 0, 0)
         )
-        return [
-            Detection(
-                box=(
-                    item.box[0] - pad_x,
-                    item.box[1] - pad_y,
-                    item.box[2] - pad_x,
-                    item.box[3] - pad_y,
-                ),
-                score=item.score,
-                points5=None
-                if item.points5 is None
-                else tuple((x - pad_x, y - pad_y) for x, y in item.points5),
-            )
-            for item in self.detector.detect(padded)
-        ]
+        return largest(
+            [
+                Detection(
+                    box=(
+                        item.box[0] - pad_x,
+                        item.box[1] - pad_y,
+                        item.box[2] - pad_x,
+                        item.box[3] - pad_y,
+                    ),
+                    score=item.score,
+                    points5=None
+                    if item.points5 is None
+                    else tuple((x - pad_x, y - pad_y) for x, y in item.points5),
+                )
+                for item in self.detector.detect(padded)
+            ]
+        )
 
     def describe(
         self,
@@ -336,6 +353,56 @@ class FaceEngine:
             model_version=face.model_version,
             depth_relief_mm=relief,
         )
+
+    def observe_burst(
+        self,
+        frames_bgr: list[np.ndarray],
+        timestamps_ms: list[float],
+        *,
+        identity_samples: int = 5,
+    ) -> list[burst.FrameObservation]:
+        """Landmarks, pose and passive score of the most prominent face in every frame, and an
+        embedding on `identity_samples` frames spread over the burst (for the identity check).
+        The texture planarity test is `burst.texture_planarity` on the same frames.
+
+        Raises BurstLandmarksUnavailable when the pack has no 68-point landmarker.
+        """
+        if self.landmarker is None:
+            raise errors.BurstLandmarksUnavailable(
+                _("This model pack cannot check a recording (no 68-point landmarks)."),
+                pack=self.manifest.name,
+            )
+        count = len(frames_bgr)
+        sampled = set(np.linspace(0, count - 1, min(identity_samples, count)).round().astype(int))
+        observations = []
+        for index, (frame, timestamp) in enumerate(zip(frames_bgr, timestamps_ms, strict=True)):
+            height, width = frame.shape[:2]
+            detections = self.detect(frame)
+            if not detections:
+                observations.append(
+                    burst.FrameObservation(float(timestamp), None, None, None, None, None)
+                )
+                continue
+            detection = max(
+                detections, key=lambda item: prominence(item.box, width=width, height=height)
+            )
+            points68 = self.landmarker.predict(frame, detection.box)
+            yaw, pitch, _roll = head_pose_degrees(points68, width=width, height=height)
+            passive = None if self.liveness is None else self.liveness.score(frame, detection.box)
+            embedding = None
+            if index in sampled:
+                embedding = self.embedder.embed(align(frame, five_points(points68)))
+            observations.append(
+                burst.FrameObservation(
+                    timestamp_ms=float(timestamp),
+                    points68=points68,
+                    yaw_deg=yaw,
+                    pitch_deg=pitch,
+                    passive_score=passive,
+                    embedding=embedding,
+                )
+            )
+        return observations
 
 
 _engine: FaceEngine | None = None

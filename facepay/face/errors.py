@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from facepay.errors import FacePayError
+from facepay.face.config import translate as _
 
 
 class FaceError(FacePayError):
@@ -84,3 +85,83 @@ class TemplateMismatch(FaceError):
 
 class GalleryDimensionMismatch(FaceError):
     code, http_status = "gallery_dimension_mismatch", 400
+
+
+class BurstTooFewFrames(FaceError):
+    code, http_status = "burst_too_few_frames", 400
+
+
+class BurstTooManyFrames(FaceError):
+    code, http_status = "burst_too_many_frames", 400
+
+
+class BurstNotContinuous(FaceError):
+    """Timestamps not increasing, a gap or span out of bounds, or frames of different sizes."""
+
+    code, http_status = "burst_not_continuous", 400
+
+
+class BurstPredatesChallenge(FaceError):
+    code, http_status = "burst_predates_challenge", 409
+
+
+class BurstLandmarksUnavailable(FaceError):
+    """The pack has no 68-point landmarker, which the burst checks need."""
+
+    code, http_status = "burst_landmarks_unavailable", 503
+
+
+class LivenessRefused(FaceError):
+    """Base of the burst liveness refusals; each code is a `burst.REASON_*`."""
+
+    code, http_status = "liveness_refused", 422
+
+
+class LivenessFaceMissing(LivenessRefused):
+    code = "liveness_face_missing"
+
+
+class LivenessFaceChanged(LivenessRefused):
+    code = "liveness_face_changed"
+
+
+class LivenessChallengeTooEarly(LivenessRefused):
+    code = "liveness_challenge_too_early"
+
+
+class LivenessChallengeNotPerformed(LivenessRefused):
+    code = "liveness_challenge_not_performed"
+
+
+class LivenessPlanarFace(LivenessRefused):
+    code = "liveness_planar_face"
+
+
+class LivenessPassiveSpoof(LivenessRefused):
+    code = "liveness_passive_spoof"
+
+
+LIVENESS_REFUSALS: dict[str, type[LivenessRefused]] = {
+    item.code: item
+    for item in (
+        LivenessFaceMissing,
+        LivenessFaceChanged,
+        LivenessChallengeTooEarly,
+        LivenessChallengeNotPerformed,
+        LivenessPlanarFace,
+        LivenessPassiveSpoof,
+    )
+}
+
+
+def liveness_message(reason: str) -> str:
+    """The cashier-facing sentence of a liveness reason, in the reader's language."""
+    messages = {
+        "liveness_face_missing": _("The face left the camera during the recording."),
+        "liveness_face_changed": _("A different face appeared during the recording."),
+        "liveness_challenge_too_early": _("The action was done before it was asked."),
+        "liveness_challenge_not_performed": _("The requested action was not seen."),
+        "liveness_planar_face": _("The face moved like a flat picture (photo or screen)."),
+        "liveness_passive_spoof": _("The camera could not confirm a live person."),
+    }
+    return messages[reason]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
@@ -15,10 +16,12 @@ from django.utils.translation import gettext as _
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from facepay import money
-from merchants.models import Terminal
 from payments import broadcasts, errors, ledger
 from payments.models import FINAL_STATUSES, Account, AttemptFrame, JournalEntry, PaymentAttempt
 from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 
 def capture_if_confirm_free(*, attempt_id: int) -> PaymentAttempt | None:
@@ -54,6 +57,7 @@ def _shanghai_day_start(moment: datetime) -> datetime:
 def _capture(
     *, terminal: Terminal | None, attempt_id: UUID | str
 ) -> tuple[PaymentAttempt, errors.PaymentError | None]:
+
     attempt = locked(terminal=terminal, public_id=attempt_id)
     if attempt.status == Status.CAPTURED:
         return attempt, None

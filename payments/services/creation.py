@@ -4,6 +4,7 @@ payment code / phone + PIN (straight to awaiting_confirmation)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,12 +16,14 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from facepay.celery import app as celery_app
 from facepay.face import errors as face_errors
-from merchants.models import Terminal
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
 from payments.services.lockouts import terminal_require_active, wrong_entry_record
 from payments.services.transitions import Status, stamp
 from payments.services.wallets import validate_amount, validate_currency
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 MAX_FRAMES = 3
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -128,10 +131,14 @@ def payment_attempt_create_with_code(
     try:
         if payment_code:
             customer_id = customer_services.payment_code_redeem(
-                code=payment_code, terminal_id=terminal.pk
+                code=payment_code,
+                terminal_id=terminal.pk,
+                merchant_id=terminal.store.merchant_id,
             )
         else:
-            customer_id = customer_services.payment_pin_verify(phone=phone, pin=pin)
+            customer_id = customer_services.payment_pin_verify(
+                phone=phone, pin=pin, terminal_id=terminal.pk
+            )
     except (customer_errors.PaymentCodeInvalid, customer_errors.PinInvalid):
         # Counted against this terminal, never against the customer (issue 13).
         wrong_entry_record(
@@ -152,6 +159,7 @@ def payment_attempt_create_with_code(
 def _create_identified(
     *, terminal: Terminal, amount_minor: int, currency: str, idempotency_key: str, customer_id: int
 ) -> PaymentAttempt:
+
     try:
         profile = customer_selectors.customer_payment_profile(customer_id=customer_id)
     except customer_errors.CustomerNotFound as exc:

@@ -4,6 +4,7 @@ the step-up rules, and the step-up itself (the last 4 phone digits)."""
 from __future__ import annotations
 
 import hmac
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
@@ -13,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from customers import selectors as customer_selectors
 from customers import services as customer_services
-from merchants.models import Terminal
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
 from payments.services.lockouts import terminal_require_active, wrong_entry_record
 from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 PROFILE_REFUSALS = {
     "account_closed": errors.DECLINE_FROZEN,

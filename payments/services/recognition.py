@@ -19,6 +19,7 @@ from facepay.face.config import get_config
 from facepay.face.decision import Band, decide_bands
 from facepay.face.engine import get_engine
 from facepay.face.gallery import Match
+from facepay.face.vectors import mean_unit
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt
 from payments.services.capture import capture_if_confirm_free
@@ -74,10 +75,8 @@ def probe_frames(*, frames: list[bytes], depth: bytes | None) -> Probe:
     if not embeddings:
         assert first_error is not None  # noqa: S101 - at least one frame was tried
         raise first_error
-    mean = np.mean(np.stack(embeddings), axis=0).astype(np.float32)
-    mean /= float(np.linalg.norm(mean)) or 1.0
     return Probe(
-        embedding=mean,
+        embedding=mean_unit(embeddings),
         liveness_score=min(liveness) if liveness else None,
         model_version=engine.model_version,
     )
@@ -162,7 +161,7 @@ def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt
         "step_up_margin": settings.FACEPAY_STEP_UP_MARGIN,
         "step_up_gallery_size": settings.FACEPAY_STEP_UP_GALLERY_SIZE,
     }
-    evidence = {
+    evidence: dict[str, object] = {
         "similarity": decision.similarity,
         "margin": decision.margin,
         "liveness_score": probe.liveness_score,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from facepay import money
 from facepay.models import User
-from merchants.models import Terminal
 from payments import broadcasts, errors, ledger
 from payments.models import Account, Dispute, JournalEntry, PaymentAttempt, Refund
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 Status = PaymentAttempt.Status
 
@@ -110,17 +112,21 @@ def refund_create(
     requested_by: User | None = None,
     terminal: Terminal | None = None,
     merchant_ids: list[int] | None = None,
+    store_ids: list[int] | None = None,
 ) -> Refund:
     """Refund part or all of a captured payment, no face re-scan; idempotent per (attempt, key).
 
-    `terminal` or `merchant_ids` scope who may refund. Raises AttemptNotFound, AttemptWrongState,
-    AmountInvalid, RefundExceedsCaptured, MerchantBalanceInsufficient, IdempotencyKeyReused.
+    `terminal`, `merchant_ids` or `store_ids` scope who may refund. Raises AttemptNotFound,
+    AttemptWrongState, AmountInvalid, RefundExceedsCaptured, MerchantBalanceInsufficient,
+    IdempotencyKeyReused.
     """
     query = PaymentAttempt.objects.select_for_update().filter(public_id=attempt_id)
     if terminal is not None:
         query = query.filter(store_id=terminal.store_id)
     if merchant_ids is not None:
         query = query.filter(merchant_id__in=merchant_ids)
+    if store_ids is not None:
+        query = query.filter(store_id__in=store_ids)
     attempt = query.first()
     if attempt is None:
         raise errors.AttemptNotFound(_("No such payment."))

@@ -9,14 +9,18 @@ happens under the attempt's row lock and is pushed to the screens after commit.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from merchants.models import Terminal
 from payments import broadcasts, errors
 from payments.models import FINAL_STATUSES, AttemptFrame, PaymentAttempt
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
+
 
 Status = PaymentAttempt.Status
 

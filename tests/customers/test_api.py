@@ -27,6 +27,7 @@ from facepay.models import User
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from tests.customers.factories import CustomerFactory
+from tests.facepay.factories import TEST_PASSWORD
 from tests.merchants.factories import TerminalFactory
 
 PURPOSES = [ConsentDocument.Purpose.FACE_PAYMENT, ConsentDocument.Purpose.TEMPLATE_STORAGE]
@@ -62,7 +63,9 @@ def top_up(customer: Customer, amount_minor: int, key: str) -> None:
 
 
 @pytest.mark.django_db
-def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(tmp_path, settings):
+def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
     settings.DATA_DIR = tmp_path
     client = APIClient()
     child = {
@@ -76,10 +79,17 @@ def test_signup_api_creates_signs_in_and_refuses_a_child_without_guardian(tmp_pa
     assert response.json()["error"]["code"] == "guardian_consent_required"
     assert User.objects.count() == 0
     adult = {**child, "date_of_birth": "1988-02-02", "display_name": "Li Wei"}
-    response = client.post(reverse("customers_api:signup"), adult, format="json")
-    assert response.status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("customers_api:signup"), adult, format="json")
+    assert response.status_code == 202
+    assert response.json() == {"status": "code_sent", "phone": "+8613700001111"}
+    assert client.get(reverse("customers_api:profile")).status_code == 401  # not signed in yet
+    message = json.loads((tmp_path / "sms-outbox.jsonl").read_text().splitlines()[-1])["message"]
+    code = re.search(r"\b(\d{6})\b", message).group(1)
+    response = client.post(reverse("customers_api:phone_verify"), {"code": code}, format="json")
+    assert response.status_code == 200
     assert response.json()["phone"] == "+8613700001111"
-    assert response.json()["is_phone_verified"] is False
+    assert response.json()["is_phone_verified"] is True
     assert client.get(reverse("customers_api:profile")).json()["display_name"] == "Li Wei"
 
 
@@ -181,6 +191,7 @@ def test_wallet_api_top_up_balance_and_statement():
     assert wallet["statement"][0]["memo"] == "visa ···· 1111"
     assert "4111 1111" not in json.dumps(wallet)
     withdrawal = {"card_brand": "visa", "card_number": "4111 1111 1111 1111"}
+    client.post(reverse("api_reauthenticate"), {"password": TEST_PASSWORD}, format="json")
     response = client.post(
         reverse("customers_api:wallet_withdraw"),
         {**withdrawal, "amount_minor": 12_346},
@@ -435,6 +446,7 @@ def test_wallet_page_withdraws_everything_and_then_the_account_can_close():
         "withdraw-card_brand": "unionpay",
         "withdraw-card_number": "6222 0000 0000 4321",
         "withdraw-idempotency_key": "page-w1",
+        "withdraw-password": TEST_PASSWORD,
     }
     page.post(reverse("customers:wallet"), withdrawal)
     assert payment_selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 8_800

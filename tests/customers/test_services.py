@@ -301,20 +301,27 @@ def test_customer_limits_update_saves_and_profile_shows_them():
 @pytest.mark.django_db
 def test_payment_pin_verify_never_locks_the_customer():
     # Wrong PINs are keyed at a terminal and count against it (payments pauses the terminal);
-    # no terminal can lock a customer out of paying (issue 13).
+    # no terminal can lock a customer out of paying (issue 13). Without a terminal they count
+    # per phone (issue 14: tests/customers/test_hardening.py).
     customer = CustomerFactory(user__phone="+8613911112222")
     services.payment_pin_set(customer=customer, pin="482915")
-    assert services.payment_pin_verify(phone="+8613911112222", pin="482915") == customer.pk
+    assert (
+        services.payment_pin_verify(phone="+8613911112222", pin="482915", terminal_id=7)
+        == customer.pk
+    )
     for _ in range(8):
         with pytest.raises(errors.PinInvalid):
-            services.payment_pin_verify(phone="13911112222", pin="000001")
-    assert services.payment_pin_verify(phone="+8613911112222", pin="482915") == customer.pk
+            services.payment_pin_verify(phone="13911112222", pin="000001", terminal_id=7)
+    assert (
+        services.payment_pin_verify(phone="+8613911112222", pin="482915", terminal_id=7)
+        == customer.pk
+    )
 
 
 @pytest.mark.django_db
 def test_payment_pin_refusals():
     customer = CustomerFactory(user__phone="+8613911113333")
-    with pytest.raises(errors.PinNotSet):
+    with pytest.raises(errors.PinInvalid):  # no PIN set reads like a wrong PIN (issue 14)
         services.payment_pin_verify(phone="+8613911113333", pin="482915")
     with pytest.raises(errors.PinFormatInvalid):
         services.payment_pin_set(customer=customer, pin="123456")

@@ -60,7 +60,7 @@ def test_api_docs_render_from_local_assets_only(client: Client) -> None:
 
 def test_api_errors_use_the_single_error_shape(api_client: APIClient) -> None:
     response = api_client.get("/api/me/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 403
+    assert response.status_code == 401  # issue 14: missing credentials are 401, with a challenge
     assert response.json() == {
         "error": {
             "code": "not_authenticated",

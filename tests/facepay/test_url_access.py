@@ -26,8 +26,11 @@ OWNER_AND_STAFF = {User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OP
 # URL name (namespace:name) or namespace prefix ("customers:") → roles allowed in.
 ACCESS: dict[str, set[str]] = {
     "landing": EVERYONE,
+    "accuracy": EVERYONE,
     "healthz": EVERYONE,
     "login": EVERYONE,
+    "sign_in_code": EVERYONE,
+    "admin_login": EVERYONE,
     "logout": EVERYONE,
     "password_reset": EVERYONE,
     "password_reset_done": EVERYONE,
@@ -38,6 +41,8 @@ ACCESS: dict[str, set[str]] = {
     "api_docs": EVERYONE,
     "home": SIGNED_IN,
     "api_me": SIGNED_IN,
+    "api_reauthenticate": SIGNED_IN,
+    "api_reauthenticate_code": SIGNED_IN,
     "api_face_check": SIGNED_IN,
     "password_change": SIGNED_IN,
     "password_change_done": SIGNED_IN,

@@ -33,6 +33,6 @@ def test_operator_signs_in_and_sees_the_live_pipeline_answer(stack: Stack, brows
     page.wait_for_timeout(300)  # let the page open its websocket
     page.click("#ping-button")
     page.wait_for_function(
-        "document.getElementById('ping-result').textContent.includes(':')", timeout=5000
+        "() => document.getElementById('ping-result').textContent.includes(':')", timeout=5000
     )
     screenshot(page, "ops-live-pipeline")

@@ -110,6 +110,7 @@ def test_sign_up_consent_and_enrol_with_the_browser_camera(
     page.fill("#id_withdraw-amount", "20.50")
     page.select_option("#id_withdraw-card_brand", "unionpay")
     page.fill("#id_withdraw-card_number", "6222 0210 0000 4321")
+    page.fill("#id_withdraw-password", "wuma-street-tea-2026")  # a withdrawal re-asks who it is
     page.click("#withdraw-form button[type=submit]")
     page.wait_for_selector("#wallet-balance:text('¥100.00')")
     screenshot(page, "customers-7-wallet")

@@ -109,7 +109,8 @@ def test_merchant_onboarding_from_application_to_a_working_terminal(
     assert where.json()["merchant"]["name"] == "五马茶楼"
     owner_page.goto(f"{base}/merchants/")
     owner_page.wait_for_function(
-        "document.getElementById('live-badge').classList.contains('badge-ok')", timeout=10_000
+        "() => document.getElementById('live-badge').classList.contains('badge-ok')",
+        timeout=10_000,
     )
     customer = funded_customer(20_000)
     code = customer_services.payment_code_issue(customer=customer)

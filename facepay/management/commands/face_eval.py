@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from facepay.face import evaluation, pack
+from facepay.face import burst, evaluation, liveness_eval, pack, published
 from facepay.face.config import get_config
 from facepay.face.errors import FaceError
 
@@ -22,6 +23,13 @@ def _label(path: Path, faces_dir: Path) -> str:
         return f"FACEPAY_FACES_DIR/{path.resolve().relative_to(faces_dir.resolve())}"
     except ValueError:
         return str(path)
+
+
+FLAGS = {"verification": "--pairs", "identification": "--identify", "liveness": "--liveness"}
+
+
+def timezone_today() -> str:
+    return timezone.localdate().isoformat()
 
 
 def _percent(value: float | None) -> str:
@@ -38,7 +46,18 @@ class Command(BaseCommand):
         parser.add_argument("--identify", action="store_true", help="open-set 1:N report")
         parser.add_argument("--spoof", type=Path, help="spoof labels CSV: file,label")
         parser.add_argument(
+            "--liveness",
+            type=Path,
+            metavar="KIT_DIR",
+            help="burst liveness on a kit made by bench/liveness_kit.py (APCER, BPCER)",
+        )
+        parser.add_argument(
             "--calibrate", action="store_true", help="write thresholds into the pack manifest"
+        )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="write the figures of this run to the pack's public report (accuracy page)",
         )
         parser.add_argument("--pack", help="manifest name or operator pack folder")
         parser.add_argument("--workers", type=int, default=None)
@@ -68,8 +87,8 @@ class Command(BaseCommand):
             "root": str(root),
         }
         proposals: list[evaluation.CalibrationProposal] = []
-        if not (options["pairs"] or options["identify"] or options["spoof"]):
-            raise CommandError("Give --pairs, --identify and/or --spoof.")
+        if not (options["pairs"] or options["identify"] or options["spoof"] or options["liveness"]):
+            raise CommandError("Give --pairs, --identify, --spoof and/or --liveness.")
         embed = {"manifest": manifest, "config": config, "use_flip": use_flip, "workers": workers}
         if options["pairs"]:
             pairs = evaluation.read_pairs(options["pairs"])
@@ -145,7 +164,15 @@ class Command(BaseCommand):
                 "per_attack": {name: asdict(item) for name, item in spoof.per_attack.items()},
                 "per_source": {name: asdict(item) for name, item in spoof.per_source.items()},
             }
-        if options["calibrate"]:
+        if options["liveness"]:
+            out["liveness"] = self._liveness(
+                options["liveness"].resolve(),
+                manifest=manifest,
+                config=config,
+                workers=workers or 1,
+                calibrate=options["calibrate"],
+            )
+        if options["calibrate"] and (options["pairs"] or options["identify"] or options["spoof"]):
             proposals.append(evaluation.DEPTH_PRIOR)
             values = {k: v for item in proposals for k, v in item.values.items()}
             sources = {k: v for item in proposals for k, v in item.sources.items()}
@@ -154,10 +181,118 @@ class Command(BaseCommand):
             self.stdout.write(f"Calibration written to {manifest.manifest_path}:")
             for name, value in sorted(values.items()):
                 self.stdout.write(f"  {name:24} {value:.4f}")
+        if options["publish"]:
+            self._publish(manifest, out, options=options, root=root, config=config)
         out["seconds"] = round(time.perf_counter() - started, 1)
         self.stdout.write(f"Done in {out['seconds']} s.")
         if options["json_out"]:
             options["json_out"].write_text(json.dumps(out, indent=2) + "\n")
+
+    def _publish(
+        self,
+        manifest: pack.PackManifest,
+        out: dict[str, Any],
+        *,
+        options: dict[str, Any],
+        root: Path,
+        config: Any,
+    ) -> None:
+        measured_at = timezone.localtime().isoformat(timespec="minutes")
+        sections: list[tuple[str, dict[str, Any], str]] = []
+        if options["pairs"]:
+            keys = ("pairs", "auc", "eer", "tar_at_far_1e-3", "lfw_official_folds_accuracy")
+            sections.append(
+                (
+                    "verification",
+                    {key: out.get(key) for key in keys},
+                    f"{_label(options['pairs'].resolve(), config.faces_dir)} on "
+                    f"{_label(root, config.faces_dir)}",
+                )
+            )
+        if options["identify"]:
+            sections.append(("identification", out["identify"], _label(root, config.faces_dir)))
+        if options["liveness"]:
+            report = out["liveness"]
+            figures = {
+                "species": report["species"],
+                "attack_non_response_rate": report["attack_non_response_rate"],
+                "seconds_per_burst": report["seconds_per_burst"],
+                "challenges": list(burst.CHALLENGES),
+            }
+            kit = report["kit"]
+            data = (
+                f"attack kit v{kit['kit_version']} (bench/liveness_kit.py, seed {kit['seed']}, "
+                f"{kit['per_species']} per species) and FACEPAY_FACES_DIR/liveness-dev"
+            )
+            sections.append(("liveness", figures, data))
+        for section, figures, data in sections:
+            path = published.publish(
+                manifest.name,
+                section=section,
+                figures=figures,
+                data=data,
+                measured_at=measured_at,
+                command=f"manage.py face_eval {FLAGS[section]}",
+            )
+            self.stdout.write(f"Published {section} figures to {path}")
+
+    def _liveness(
+        self,
+        kit_dir: Path,
+        *,
+        manifest: pack.PackManifest,
+        config: Any,
+        workers: int,
+        calibrate: bool,
+    ) -> dict[str, Any]:
+        if not (kit_dir / "manifest.csv").is_file():
+            raise CommandError(f"{kit_dir} has no manifest.csv: run bench/liveness_kit.py.")
+        rows = liveness_eval.read_kit(kit_dir)
+        measured = liveness_eval.measure_kit(
+            kit_dir, rows, manifest=manifest, config=config, workers=workers
+        )
+        thresholds = burst.load_thresholds(manifest.name)
+        if calibrate:
+            kit = json.loads((kit_dir / "kit.json").read_text())
+            source = (
+                f"face_eval --liveness on kit v{kit['kit_version']} seed {kit['seed']} "
+                f"({len(rows)} bursts, {timezone_today()})"
+            )
+            thresholds = liveness_eval.propose_thresholds(measured, thresholds, source=source)
+            path = burst.write_thresholds(manifest.name, thresholds)
+            self.stdout.write(f"Burst liveness thresholds written to {path}")
+        outcomes = liveness_eval.decide_all(measured, thresholds)
+        report = liveness_eval.report_json(outcomes, measured, thresholds)
+        report["kit"] = json.loads((kit_dir / "kit.json").read_text())
+        report["kit_dir"] = _label(kit_dir, config.faces_dir)
+        self._print_liveness(report)
+        return report
+
+    def _print_liveness(self, report: dict[str, Any]) -> None:
+        self.stdout.write("Burst liveness (ISO/IEC 30107-3):")
+        header = f"  {'species':28} {'n':>5} {'ids':>4} {'accepted':>8} {'rate':>16}  reasons"
+        self.stdout.write(header)
+        for name, item in report["species"].items():
+            if name.endswith("_no_challenge"):
+                label = f"accepted {100 * item['rate']:.2f} %"
+            elif name.startswith("live"):
+                label = f"BPCER {100 * item['rate']:.2f} %"
+            else:
+                label = f"APCER {100 * item['rate']:.2f} %"
+            reasons = ", ".join(f"{key} {value}" for key, value in item["reasons"].items())
+            asked = " ".join(
+                f"{name} {counts[1]}/{counts[0]}" for name, counts in item["by_challenge"].items()
+            )
+            self.stdout.write(
+                f"  {name:28} {item['presentations']:>5} {item['identities']:>4} "
+                f"{item['accepted']:>8} {label:>16}  {reasons}"
+            )
+            self.stdout.write(f"  {'':28} accepted/asked per challenge: {asked}")
+        self.stdout.write(
+            f"  attack non-response rate {100 * report['attack_non_response_rate']:.2f} %; "
+            f"engine time per burst mean {report['seconds_per_burst']['mean']} s, "
+            f"p95 {report['seconds_per_burst']['p95']} s"
+        )
 
     def _print_verification(self, report: evaluation.VerificationReport) -> None:
         rows = [

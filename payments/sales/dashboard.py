@@ -1,5 +1,8 @@
 """Sales figures for the merchant dashboard: read-only queries over the payments app's rows.
 
+The merchant portal's sales area lives in payments.sales because it reads the ledger; it is
+mounted under /merchants/ by facepay.urls.
+
 Everything is scoped to a set of stores (what the viewer may see) and to whole local days
 (Asia/Shanghai) from `start` to `end` inclusive. Customers are only ever counted, never named.
 """
@@ -16,9 +19,11 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
-from payments.models import PaymentAttempt, Refund, SettlementBatch
-
-PERIODS = (7, 30, 90)
+# The periods (choices, bounds, the resolver) belong to the filter the merchant portal shows.
+from merchants.periods import MAX_PERIOD_DAYS as MAX_PERIOD_DAYS
+from merchants.periods import PERIODS as PERIODS
+from merchants.periods import period_resolve as period_resolve
+from payments.models import PaymentAttempt, Refund
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,9 @@ def figures(
     currency = currency or settings.FACEPAY_CURRENCY
     payments = captured_payments(store_ids=store_ids, start=start, end=end, currency=currency)
     totals = payments.aggregate(count=Count("id"), gross=Sum("amount_minor"), fees=Sum("fee_minor"))
-    per_customer = payments.exclude(customer_id=None).values("customer_id").annotate(n=Count("id"))
+    per_customer = (
+        payments.exclude(customer_id__isnull=True).values("customer_id").annotate(n=Count("id"))
+    )
     counts = [row["n"] for row in per_customer]
     refund_totals = refunds_in(
         store_ids=store_ids, start=start, end=end, currency=currency
@@ -231,11 +238,4 @@ def payments_for_export(
         captured_payments(store_ids=store_ids, start=start, end=end, currency=currency)
         .select_related("store", "terminal")
         .order_by("captured_at", "id")
-    )
-
-
-def settlement_batches(*, merchant_ids: Iterable[int]) -> QuerySet[SettlementBatch]:
-    """Settlement batches of these merchants, newest business day first."""
-    return SettlementBatch.objects.filter(merchant_id__in=list(merchant_ids)).order_by(
-        "-business_date", "merchant_id"
     )
