@@ -100,6 +100,7 @@ def _refund_locked(
     return refund
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def refund_create(
     *,
@@ -190,6 +191,7 @@ def dispute_open(*, customer_id: int, attempt_id: UUID | str, reason: str) -> Di
         raise errors.DisputeAlreadyOpen(_("This payment already has an open dispute.")) from exc
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def dispute_decide(
     *, dispute_id: int, decided_by: User | None, is_upheld: bool, note: str = ""

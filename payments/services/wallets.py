@@ -90,6 +90,7 @@ def _card_movement(
     return existing
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def wallet_top_up(
     *,
@@ -118,6 +119,7 @@ def wallet_top_up(
     )
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def wallet_withdraw(
     *,
