@@ -1,9 +1,11 @@
 """The Celery app: tasks are discovered in each installed app's tasks.py; beat schedule below."""
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facepay.settings")
 
@@ -16,6 +18,11 @@ app.conf.beat_schedule = {
     "payments-expire-attempts": {
         "task": "payments.tasks.payment_attempts_expire_task",
         "schedule": 60.0,
+    },
+    "payments-redrive-undecided": {
+        "task": "payments.tasks.payment_attempts_redrive_task",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},  # sweeps queued while no worker ran are dropped, not piled
     },
     "payments-nightly-settlement": {
         "task": "payments.tasks.settlement_run_task",
@@ -30,3 +37,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+
+@worker_ready.connect
+def _start_heartbeat(sender: Any = None, **_kwargs: Any) -> None:
+    """/healthz reads this heartbeat: red within FACEPAY_WORKER_HEARTBEAT_MAX_AGE of a death."""
+    from facepay import health  # Django is set up once the worker is ready
+
+    health.worker_heartbeat_start(getattr(sender, "hostname", "worker"))

@@ -288,6 +288,10 @@ FACEPAY_MAX_IMAGE_PIXELS = env.int("FACEPAY_MAX_IMAGE_PIXELS", default=16_000_00
 # Payments (issue 6)
 FACEPAY_MAX_TOP_UP_MINOR = env.int("FACEPAY_MAX_TOP_UP_MINOR", default=2_000_000)
 FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120)
+# The sweeper re-drives an attempt still `created` after this many seconds, or `recognising`
+# after the second figure (payments/services/recovery.py); both well inside the TTL.
+FACEPAY_REDRIVE_CREATED_SECONDS = env.int("FACEPAY_REDRIVE_CREATED_SECONDS", default=5)
+FACEPAY_REDRIVE_RECOGNISING_SECONDS = env.int("FACEPAY_REDRIVE_RECOGNISING_SECONDS", default=15)
 FACEPAY_STEP_UP_MAX_TRIES = env.int("FACEPAY_STEP_UP_MAX_TRIES", default=3)
 FACEPAY_STEP_UP_MARGIN = env.float("FACEPAY_STEP_UP_MARGIN", default=0.15)
 FACEPAY_STEP_UP_GALLERY_SIZE = env.int("FACEPAY_STEP_UP_GALLERY_SIZE", default=50_000)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -18,6 +19,15 @@ from payments import errors
 from payments.models import Account, Dispute, PaymentAttempt, Posting, Refund, SettlementBatch
 
 TERMINAL_ROLES = (User.Role.STORE_STAFF, User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
+
+
+def oldest_undecided_attempt_age_seconds() -> float:
+    """How long the oldest open attempt still waiting for recognition has waited (0 if none)."""
+    oldest = PaymentAttempt.objects.filter(
+        status__in=(PaymentAttempt.Status.CREATED, PaymentAttempt.Status.RECOGNISING),
+        expires_at__gt=timezone.now(),
+    ).aggregate(oldest=Min("created_at"))["oldest"]
+    return 0.0 if oldest is None else max((timezone.now() - oldest).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)
