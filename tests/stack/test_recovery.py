@@ -9,11 +9,15 @@ Redis stopped 30 s under running payments: the worker lives and every attempt is
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +31,7 @@ from merchants.models import Store
 from payments import ledger
 from payments.models import PaymentAttempt
 from tests.payments.factories import enrolled_customer
-from tests.stack.conftest import Stack, _free_port, launch_stack
+from tests.stack.conftest import REPO, Stack, _free_port, launch_stack
 from tests.stack.test_payments_flow import (
     CREATE,
     create_payload,
@@ -173,6 +177,66 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[int, Callable[[], None], Cal
             stop()
 
 
+def test_worker_holding_a_job_survives_redis_stopping_under_it(tmp_path: Path) -> None:
+    """Regression for celery 5.7.0: "Restoring 1 unacknowledged message(s)", then
+    "Unrecoverable error: AttributeError('NoneType' object has no attribute 'hostname')" and
+    the worker exited. The pinned version reconnects and the job completes."""
+    with private_redis(tmp_path) as (port, stop_redis, start_redis):
+        env = {
+            **os.environ,
+            "BROKER_LOSS_URL": f"redis://127.0.0.1:{port}/0",
+            "DJANGO_SETTINGS_MODULE": "facepay.settings",
+        }
+        log = tmp_path / "worker.log"
+        with open(log, "wb") as output:
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "tests.stack.broker_loss_app",
+                    "worker",
+                    "--concurrency=2",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel=INFO",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                app = Celery("broker-loss-client", broker=env["BROKER_LOSS_URL"])
+                marker = tmp_path / "job"
+                app.send_task("tests.stack.broker_loss_app.hold", args=[str(marker), 6])
+                deadline = time.monotonic() + 60
+                while not Path(f"{marker}.started").exists() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert Path(f"{marker}.started").exists(), log.read_text()[-2000:]
+                stop_redis()  # the worker holds the job, unacknowledged
+                time.sleep(10)
+                start_redis()
+                deadline = time.monotonic() + 30
+                done = Path(f"{marker}.done")
+                while worker.poll() is None and not done.exists() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                time.sleep(3)  # the crash came as the worker closed the lost connection
+                assert worker.poll() is None, log.read_text()[-3000:]
+                assert Path(f"{marker}.done").exists()
+            finally:
+                if worker.poll() is None:
+                    os.killpg(worker.pid, signal.SIGTERM)
+                    try:
+                        worker.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        os.killpg(worker.pid, signal.SIGKILL)
+                        worker.wait(timeout=10)
+    assert "Unrecoverable error" not in log.read_text()
+
+
 def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
     stack: Stack, photo_pair: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -191,8 +255,18 @@ def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
             assert warm.status_code == 202, warm.text
             assert wait_until_decided([warm.json()["id"]], 60)[warm.json()["id"]] not in OPEN
             started = timezone.now()
-            running = device.call("POST", CREATE, create_payload(probe_photo, 200, "running"))
-            assert running.status_code == 202, running.text
+            # Eight payments at once: the worker (concurrency 2) holds unacknowledged jobs when
+            # Redis stops. celery 5.7.0's worker died right there, restoring them.
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                running = list(
+                    pool.map(
+                        lambda n: device.call(
+                            "POST", CREATE, create_payload(probe_photo, 200 + n, f"running-{n}")
+                        ),
+                        range(8),
+                    )
+                )
+            assert [r.status_code for r in running] == [202] * 8
             stop_redis()
             answers = []
             outage = time.monotonic()
