@@ -26,6 +26,7 @@ import httpx
 import pytest
 from celery import Celery
 from django.utils import timezone
+from websockets.exceptions import InvalidStatus
 
 from merchants.models import Store
 from payments import ledger
@@ -278,6 +279,10 @@ def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
                 answers.append(response.status_code)
                 n += 1
                 time.sleep(2)
+            # A screen reconnecting now is refused cleanly (it retries), not answered 500.
+            with pytest.raises(InvalidStatus) as refused:
+                terminal_socket(private, device).close()
+            assert refused.value.response.status_code == 403
             start_redis()
             back = time.monotonic()
             ids = [
