@@ -1,8 +1,8 @@
 # FacePay Street. A newcomer runs ./street.sh run | test, which installs make and the build
 # packages and then calls these targets:
 #   make run   – install everything, migrate, seed the demo street, serve http://127.0.0.1:8000
-#   make test  – ruff, migrations check, the embedded test suite, and the real-stack suite when
-#                DATABASE_URL and REDIS_URL are set
+#   make test  – make lint (ruff, the import contract, mypy, migrations check), the embedded
+#                test suite, and the real-stack suite when DATABASE_URL and REDIS_URL are set
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -45,9 +45,12 @@ static: deps
 serve:
 	$(VENV)/bin/uvicorn facepay.asgi:application --host $(HOST) --port $(PORT)
 
+# ruff, the import contract (pyproject.toml [tool.importlinter]), mypy at zero, migrations.
 lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/mypy
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 
 # Browser tests drive Debian's chromium (no browser download).

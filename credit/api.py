@@ -8,14 +8,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from credit import errors, selectors, services
 from credit.models import CreditScore, ScoreModel, ScoreOverride
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.permissions import AuthenticatedRequest, has_role
 
 Role = User.Role
 FINANCE = has_role(Role.FINANCE_REVIEWER, Role.OPERATOR)
@@ -92,7 +91,7 @@ class ScoreListApi(APIView):
         )
 
     @extend_schema(parameters=[FilterSerializer], responses=RankedOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         rows = selectors.score_list_for_finance(user=request.user, **filters.validated_data)
@@ -106,7 +105,7 @@ class MerchantScoreApi(APIView):
     permission_classes = [has_role(Role.FINANCE_REVIEWER, Role.OPERATOR, Role.MERCHANT_OWNER)]
 
     @extend_schema(responses=ScoreOutput(many=True))
-    def get(self, request: Request, merchant_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, merchant_id: int) -> Response:
         if selectors.is_finance(request.user):
             merchant = selectors.merchant_for_finance(user=request.user, merchant_id=merchant_id)
         else:
@@ -123,7 +122,7 @@ class MyScoresApi(APIView):
     permission_classes = [has_role(Role.MERCHANT_OWNER)]
 
     @extend_schema(responses=ScoreOutput(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         rows = [
             selectors.ranked_merchant(m).score
             for m in selectors.merchants_owned_by(user=request.user)
@@ -139,7 +138,7 @@ class OverrideCreateApi(APIView):
         justification = serializers.CharField(allow_blank=True, required=False, default="")
 
     @extend_schema(request=InputSerializer, responses={201: OverrideOutput})
-    def post(self, request: Request, score_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, score_id: int) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         score = get_object_or_404(CreditScore, pk=score_id)
@@ -157,7 +156,7 @@ class OverrideDecideApi(APIView):
         note = serializers.CharField(allow_blank=True, required=False, default="")
 
     @extend_schema(request=InputSerializer, responses=OverrideOutput)
-    def post(self, request: Request, override_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, override_id: int) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         override = get_object_or_404(ScoreOverride, pk=override_id)
@@ -181,7 +180,7 @@ class OutcomesUploadApi(APIView):
         file = serializers.FileField()
 
     @extend_schema(request=InputSerializer, responses={201: ModelOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from credit import scorecard
 from credit.models import CreditScore
@@ -28,7 +29,7 @@ class Chart:
     gridlines: tuple[tuple[float, int], ...]  # (y, score) for the tier cut-offs
 
 
-def score_chart(history: Sequence[CreditScore], tiers: Sequence[Sequence[object]]) -> Chart:
+def score_chart(history: Sequence[CreditScore], tiers: Sequence[Sequence[Any]]) -> Chart:
     """One point per scored row (insufficient-data rows are left out), 300 at the bottom."""
     scored = [row for row in history if row.score is not None]
     span = scorecard.SCORE_MAX - scorecard.SCORE_MIN

@@ -6,14 +6,16 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from merchants.models import Merchant
+from merchants import selectors as merchant_selectors
 
 TIER_CHOICES = [("", _("Any tier"))] + [(t, t) for t in "ABCDE"]
 
 
 class RankFilterForm(forms.Form):
     trade = forms.ChoiceField(
-        label=_("Trade"), required=False, choices=[("", _("Any trade")), *Merchant.Trade.choices]
+        label=_("Trade"),
+        required=False,
+        choices=[("", _("Any trade")), *merchant_selectors.trade_choices()],
     )
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=TIER_CHOICES)
     change = forms.ChoiceField(
@@ -59,7 +61,7 @@ class OutcomesUploadForm(forms.Form):
         max_length=200,
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 5 MB."))

@@ -1,23 +1,24 @@
-"""Credit reads: merchant-level ledger aggregates (the only place that queries payments tables)
+"""Credit reads: merchant-level ledger aggregates (read through payments.selectors)
 and the finance office's and merchants' views of scores, always scoped to the viewer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Min, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import QuerySet
 
 from credit import features, scorecard
 from credit.models import CreditScore, ScoreContest, ScoreModel, ScoreOverride
 from facepay.models import User
-from merchants.models import Merchant
-from payments.models import Dispute, PaymentAttempt, Refund, SettlementBatch
+from merchants import selectors as merchant_selectors
+from payments import selectors as payment_selectors
 
-CAPTURED = PaymentAttempt.Status.CAPTURED
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Merchant
 
 
 def local_zone() -> ZoneInfo:
@@ -28,89 +29,45 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone())
 
 
-def _sql(queryset: QuerySet) -> str:  # type: ignore[type-arg]
-    return str(queryset.query)
-
-
 def merchant_month_aggregates(
     *, merchant: Merchant, period_start: date
 ) -> features.MonthAggregates:
-    """Merchant-level aggregates of one month from the ledger; reads only, no customer identity
-    leaves the database (customers are counted per anonymous id, never named)."""
+    """Merchant-level aggregates of one month from the ledger (through payments.selectors); reads
+    only, no customer identity leaves the database (customers are counted, never named)."""
     period_end = features.month_end(period_start)
-    start_at, end_at = local_midnight(period_start), local_midnight(period_end)
     zone = local_zone()
-    captured = PaymentAttempt.objects.filter(merchant=merchant, status=CAPTURED)
-    in_period = captured.filter(captured_at__gte=start_at, captured_at__lt=end_at)
-
-    totals = in_period.aggregate(gross=Sum("amount_minor"), count=Count("id"))
-    daily_query = (
-        in_period.annotate(day=TruncDate("captured_at", tzinfo=zone))
-        .values("day")
-        .annotate(total=Sum("amount_minor"))
-        .order_by("day")
-    )
-    daily = {row["day"]: int(row["total"]) for row in daily_query}
-
-    customers_query = (
-        in_period.exclude(customer=None)
-        .values("customer_id")
-        .annotate(payments=Count("id"))
-        .values_list("payments", flat=True)
-    )
-    per_customer = tuple(sorted(int(n) for n in customers_query))
-
-    refunds_query = Refund.objects.filter(
-        attempt__merchant=merchant, created_at__gte=start_at, created_at__lt=end_at
-    )
-    refunds = refunds_query.aggregate(total=Sum("amount_minor"))["total"] or 0
-    disputes_query = Dispute.objects.filter(
-        attempt__merchant=merchant, opened_at__gte=start_at, opened_at__lt=end_at
-    )
-    dispute_count = disputes_query.count()
-
-    history_start = features.add_months(period_start, -6)
-    monthly_query = (
-        captured.filter(captured_at__gte=local_midnight(history_start), captured_at__lt=end_at)
-        .annotate(day=TruncDate("captured_at", tzinfo=zone))
-        .values("day")
-        .annotate(total=Sum("amount_minor"))
+    ledger = payment_selectors.merchant_ledger_month(
+        merchant_id=merchant.pk,
+        start_at=local_midnight(period_start),
+        end_at=local_midnight(period_end),
+        history_at=local_midnight(features.add_months(period_start, -6)),
+        period_start=period_start,
+        period_end=period_end,
+        zone=zone,
     )
     monthly: dict[date, int] = {}
-    for row in monthly_query:
-        month = features.month_start(row["day"])
-        monthly[month] = monthly.get(month, 0) + int(row["total"])
-
-    first_query = captured.filter(captured_at__lt=end_at)
-    first_at = first_query.aggregate(first=Min("captured_at"))["first"]
-    settlements_query = SettlementBatch.objects.filter(
-        merchant=merchant, business_date__gte=period_start, business_date__lt=period_end
-    ).values_list("business_date", flat=True)
-    settled_days = len({day for day in settlements_query if daily.get(day, 0) > 0})
+    for day, total in ledger.history_daily_minor.items():
+        month = features.month_start(day)
+        monthly[month] = monthly.get(month, 0) + total
+    daily = ledger.daily_takings_minor
+    settled_days = len({day for day in ledger.settlement_dates if daily.get(day, 0) > 0})
     approved = merchant.approved_at.astimezone(zone).date() if merchant.approved_at else None
-
+    first_at = ledger.first_capture_at
     return features.MonthAggregates(
         period_start=period_start,
         period_end=period_end,
         daily_takings_minor=daily,
-        payment_count=int(totals["count"] or 0),
-        gross_minor=int(totals["gross"] or 0),
-        refunds_minor=int(refunds),
-        dispute_count=dispute_count,
-        payments_per_customer=per_customer,
+        payment_count=ledger.payment_count,
+        gross_minor=ledger.gross_minor,
+        refunds_minor=ledger.refunds_minor,
+        dispute_count=ledger.dispute_count,
+        payments_per_customer=ledger.payments_per_customer,
         monthly_gross_minor=monthly,
         settled_days=settled_days,
         first_trade_date=first_at.astimezone(zone).date() if first_at else None,
         onboarded_date=approved,
         sources={
-            "gross": _sql(in_period.values("amount_minor")),
-            "daily_takings": _sql(daily_query),
-            "customers": _sql(customers_query),
-            "refunds": _sql(refunds_query.values("amount_minor")),
-            "disputes": _sql(disputes_query.values("id")),
-            "monthly_gross": _sql(monthly_query),
-            "first_trade": _sql(first_query.values("captured_at")),
-            "settlements": _sql(settlements_query),
+            **ledger.sources,
             "onboarded": f"merchants_merchant.approved_at WHERE id = {merchant.pk}",
         },
     )
@@ -130,7 +87,7 @@ def active_model() -> ScoreModel:
 
 
 def scoreable_merchants() -> QuerySet[Merchant]:
-    return Merchant.objects.filter(status=Merchant.Status.APPROVED).order_by("pk")
+    return merchant_selectors.merchant_list_approved()
 
 
 # --- The finance office's and the merchant's views -------------------------------------------
@@ -244,8 +201,8 @@ def score_history(*, merchant: Merchant) -> list[CreditScore]:
 def merchants_owned_by(*, user: User) -> QuerySet[Merchant]:
     """The merchant owner's own businesses; nobody else's, whatever the id asked for."""
     if not user.is_authenticated or user.role != User.Role.MERCHANT_OWNER:
-        return Merchant.objects.none()
-    return Merchant.objects.filter(owner=user).order_by("pk")
+        return merchant_selectors.merchant_list_for_user(user=user).none()
+    return merchant_selectors.merchant_list_for_user(user=user).order_by("pk")
 
 
 def overrides_pending() -> QuerySet[ScoreOverride]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +21,8 @@ from credit.templatetags import credit_labels
 from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
-from facepay.permissions import role_required
-from merchants.models import Merchant
+from facepay.permissions import AuthenticatedHttpRequest, role_required
+from merchants import selectors as merchant_selectors
 
 Role = User.Role
 FINANCE = (Role.FINANCE_REVIEWER, Role.OPERATOR)
@@ -84,7 +85,7 @@ def _filters(request: HttpRequest) -> tuple[RankFilterForm, dict[str, str]]:
 
 
 @role_required(*FINANCE)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     rows = selectors.score_list_for_finance(user=request.user, **filters)
     context = {
@@ -99,7 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FINANCE)
 @require_POST
-def score_all(request: HttpRequest) -> HttpResponse:
+def score_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         rows = services.credit_scores_compute_now(actor=request.user)
     except FacePayError as error:
@@ -110,7 +111,7 @@ def score_all(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*FINANCE)
-def export(request: HttpRequest, fmt: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     _form, filters = _filters(request)
     rows = selectors.score_list_for_finance(user=request.user, **filters)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -128,7 +129,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @role_required(*FINANCE)
-def merchant_detail(request: HttpRequest, merchant_id: int) -> HttpResponse:
+def merchant_detail(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpResponse:
     merchant = selectors.merchant_for_finance(user=request.user, merchant_id=merchant_id)
     if merchant is None:
         raise Http404
@@ -157,7 +158,7 @@ def merchant_detail(request: HttpRequest, merchant_id: int) -> HttpResponse:
 
 @role_required(*FINANCE)
 @require_POST
-def rescore(request: HttpRequest, merchant_id: int) -> HttpResponse:
+def rescore(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpResponse:
     merchant = selectors.merchant_for_finance(user=request.user, merchant_id=merchant_id)
     if merchant is None:
         raise Http404
@@ -170,12 +171,24 @@ def rescore(request: HttpRequest, merchant_id: int) -> HttpResponse:
     return redirect("credit:merchant_detail", merchant_id=merchant.pk)
 
 
+def _form_refused(request: HttpRequest, form: forms.Form) -> bool:
+    """An invalid form (an unknown tier, a text over its length) is refused on the page with its
+    errors; the service is not called with half the input."""
+    if form.is_valid():
+        return False
+    for field_errors in form.errors.values():
+        for message in field_errors:
+            messages.error(request, str(message))
+    return True
+
+
 @role_required(*FINANCE)
 @require_POST
-def override_request(request: HttpRequest, score_id: int) -> HttpResponse:
+def override_request(request: AuthenticatedHttpRequest, score_id: int) -> HttpResponse:
     score = get_object_or_404(CreditScore, pk=score_id)
     form = OverrideForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_detail", merchant_id=score.merchant_id)
     try:
         services.score_override_request(
             actor=request.user,
@@ -192,10 +205,11 @@ def override_request(request: HttpRequest, score_id: int) -> HttpResponse:
 
 @role_required(*FINANCE)
 @require_POST
-def override_decide(request: HttpRequest, override_id: int) -> HttpResponse:
+def override_decide(request: AuthenticatedHttpRequest, override_id: int) -> HttpResponse:
     override = get_object_or_404(ScoreOverride, pk=override_id)
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_detail", merchant_id=override.merchant_id)
     approve = request.POST.get("decision") == "approve"
     try:
         services.score_override_decide(
@@ -213,10 +227,11 @@ def override_decide(request: HttpRequest, override_id: int) -> HttpResponse:
 
 @role_required(*FINANCE)
 @require_POST
-def contest_resolve(request: HttpRequest, contest_id: int) -> HttpResponse:
+def contest_resolve(request: AuthenticatedHttpRequest, contest_id: int) -> HttpResponse:
     contest = get_object_or_404(ScoreContest, pk=contest_id)
     form = DecisionForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_detail", merchant_id=contest.merchant_id)
     try:
         services.score_contest_resolve(
             actor=request.user,
@@ -232,7 +247,7 @@ def contest_resolve(request: HttpRequest, contest_id: int) -> HttpResponse:
 
 
 @role_required(*FINANCE)
-def priority(request: HttpRequest) -> HttpResponse:
+def priority(request: AuthenticatedHttpRequest) -> HttpResponse:
     lists = selectors.priority_lists(user=request.user)
     return render(request, "credit/priority.html", lists)
 
@@ -259,7 +274,7 @@ def drift(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*FINANCE)
-def models(request: HttpRequest) -> HttpResponse:
+def models(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OutcomesUploadForm()
     if request.method == "POST":
         form = OutcomesUploadForm(request.POST, request.FILES)
@@ -298,7 +313,7 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
 
 @role_required(*FINANCE)
 @require_POST
-def model_promote(request: HttpRequest, model_id: int) -> HttpResponse:
+def model_promote(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     model = get_object_or_404(ScoreModel, pk=model_id)
     try:
         if model.status == ScoreModel.Status.CANDIDATE:
@@ -316,7 +331,7 @@ def model_promote(request: HttpRequest, model_id: int) -> HttpResponse:
 
 
 @role_required(Role.MERCHANT_OWNER)
-def merchant_score(request: HttpRequest) -> HttpResponse:
+def merchant_score(request: AuthenticatedHttpRequest) -> HttpResponse:
     cards = []
     for merchant in selectors.merchants_owned_by(user=request.user):
         ranked = selectors.ranked_merchant(merchant)
@@ -334,13 +349,14 @@ def merchant_score(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.MERCHANT_OWNER)
 @require_POST
-def contest_open(request: HttpRequest, merchant_id: int) -> HttpResponse:
-    merchant = Merchant.objects.filter(pk=merchant_id).first()
+def contest_open(request: AuthenticatedHttpRequest, merchant_id: int) -> HttpResponse:
+    merchant = merchant_selectors.merchant_get(merchant_id=merchant_id)
+    if merchant is None:
+        raise Http404
     form = ContestForm(request.POST)
-    form.is_valid()
+    if _form_refused(request, form):
+        return redirect("credit:merchant_score")
     try:
-        if merchant is None:
-            raise Http404
         services.score_contest_open(
             actor=request.user, merchant=merchant, message=form.cleaned_data.get("message", "")
         )

@@ -19,17 +19,7 @@ from customers.models import (
     FaceTemplate,
     FaceUse,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from facepay.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Customer)

@@ -14,10 +14,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils import timezone
 
-from customers import selectors
+from customers import selectors, wallet
 from customers.models import Customer
 from merchants import selectors as merchant_selectors
-from payments import selectors as payment_selectors
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
     """Everything the platform holds about the customer, except the face template itself."""
     user = customer.user
     template = selectors.face_template_for(customer=customer)
-    statement = payment_selectors.wallet_statement(customer_id=customer.pk)
+    statement = wallet.book().statement(customer_id=customer.pk)
     return {
         "exported_at": timezone.now(),
         "profile": {
@@ -84,7 +83,7 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
         },
         "consents": selectors.consent_chain(customer=customer),
         "wallet": {
-            "balance_minor": payment_selectors.wallet_balance_minor(
+            "balance_minor": wallet.book().balance_minor(
                 customer_id=customer.pk, currency=customer.currency
             ),
             "currency": customer.currency,

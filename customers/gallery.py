@@ -64,7 +64,7 @@ def _vector_of(template: FaceTemplate) -> np.ndarray | None:
         return None
 
 
-def _templates():  # type: ignore[no-untyped-def]
+def _templates():
     return FaceTemplate.objects.select_related("customer")
 
 

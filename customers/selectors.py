@@ -75,6 +75,24 @@ def customer_for_user(*, user: User) -> Customer:
     return customer
 
 
+def customer_id_for_user(*, user: User) -> int | None:
+    """The user's customer id, or None when the user has no customer row."""
+    return Customer.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+
+
+def customer_is_open(*, customer_id: int) -> bool | None:
+    """True for an open account, False for a closed one, None for no such customer."""
+    closed_at = Customer.objects.filter(pk=customer_id).values_list("closed_at", flat=True)
+    if not closed_at.exists():
+        return None
+    return closed_at.first() is None
+
+
+def customer_display_names() -> dict[int, str]:
+    """Every customer's display name by id (the demo seeding's payers)."""
+    return dict(Customer.objects.values_list("pk", "user__display_name"))
+
+
 def consent_state(*, customer: Customer) -> dict[str, ConsentRecord | None]:
     """Per purpose, the latest record when it is a "given" one (else None)."""
     state: dict[str, ConsentRecord | None] = dict.fromkeys(ConsentDocument.Purpose.values)

@@ -35,7 +35,7 @@ class ConsoleSender:
             outbox.write(line + "\n")
 
 
-def outbox_path():  # type: ignore[no-untyped-def]
+def outbox_path():
     return settings.DATA_DIR / "sms-outbox.jsonl"
 
 

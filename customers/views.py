@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
 from typing import Any
 from uuid import UUID
@@ -13,30 +12,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from customers import exports, forms, selectors, services, sms
+from customers import wallet as wallet_port
 from customers.api import client_agent, client_ip
 from customers.models import BiometricDeletion, ConsentDocument, Customer
 from facepay import money
 from facepay.errors import FacePayError
 from facepay.face.config import get_config
 from facepay.models import User
-from facepay.permissions import role_required
-from payments import selectors as payment_selectors
-from payments import services as payment_services
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 
 CustomerView = Callable[..., HttpResponse]
 
 
-def customer_page(view: CustomerView) -> Callable[..., HttpResponse]:
+def customer_page(view: CustomerView) -> Callable[..., HttpResponseBase]:
     """Customer role only; the view gets the signed-in user's own customer row."""
 
     @role_required(User.Role.CUSTOMER)
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             customer = selectors.customer_for_user(user=request.user)
         except FacePayError as exc:
@@ -78,7 +77,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @customer_page
 @require_http_methods(["GET", "POST"])
-def verify_phone(request: HttpRequest, customer: Customer) -> HttpResponse:
+def verify_phone(request: AuthenticatedHttpRequest, customer: Customer) -> HttpResponse:
     form = forms.CodeForm(request.POST if request.POST.get("action") == "verify" else None)
     if request.method == "POST":
         try:
@@ -118,7 +117,7 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("customers:home")
-    balance_minor = payment_selectors.wallet_balance_minor(
+    balance_minor = wallet_port.book().balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
     return render(
@@ -231,7 +230,7 @@ def _feedback_texts() -> dict[str, str]:
 @customer_page
 @require_http_methods(["GET", "POST"])
 def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
-    balance_minor = payment_selectors.wallet_balance_minor(
+    balance_minor = wallet_port.book().balance_minor(
         customer_id=customer.pk, currency=customer.currency
     )
     action = request.POST.get("action", "top_up")
@@ -243,16 +242,15 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
     withdraw_form = forms.CardMovementForm(
         posted if action == "withdraw" else None,
         prefix="withdraw",
-        initial={"idempotency_key": uuid.uuid4().hex, "amount": _yuan(balance_minor)},
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "amount": money.to_major(balance_minor, customer.currency),
+        },
     )
     bound = withdraw_form if action == "withdraw" else form
     if request.method == "POST" and bound.is_valid():
         data = bound.cleaned_data
-        move = (
-            payment_services.wallet_withdraw
-            if action == "withdraw"
-            else payment_services.wallet_top_up
-        )
+        move = wallet_port.book().withdraw if action == "withdraw" else wallet_port.book().top_up
         try:
             services.require_open(customer)
             move(
@@ -273,11 +271,8 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
                 else _("Your wallet was topped up."),
             )
             return redirect("customers:wallet")
-    lines = payment_selectors.wallet_statement(customer_id=customer.pk)
-    refunded: dict[UUID, int] = {}
-    for line in lines:
-        if line.kind == "refund" and line.payment_id is not None:
-            refunded[line.payment_id] = refunded.get(line.payment_id, 0) + line.amount_minor
+    lines = wallet_port.book().statement(customer_id=customer.pk)
+    refunded = wallet_port.refunds_per_payment(lines)
     rows = [
         {
             "line": line,
@@ -302,7 +297,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
 def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpResponse:
     lines = [
         line
-        for line in payment_selectors.wallet_statement(customer_id=customer.pk)
+        for line in wallet_port.book().statement(customer_id=customer.pk)
         if line.payment_id == payment_id
     ]
     if not lines:
@@ -317,10 +312,6 @@ def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpR
 
 
 # --- controls -----------------------------------------------------------------------------------
-def _yuan(amount_minor: int) -> Decimal:
-    return Decimal(amount_minor).scaleb(-2)
-
-
 @customer_page
 @require_http_methods(["GET", "POST"])
 def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
@@ -328,10 +319,14 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
     limits_form = forms.LimitsForm(
         request.POST if action == "limits" else None,
         initial={
-            "per_payment_limit": _yuan(customer.per_payment_limit_minor),
-            "daily_limit": _yuan(customer.daily_limit_minor),
-            "step_up_above": _yuan(customer.step_up_above_minor),
-            "confirm_free_up_to": _yuan(customer.confirm_free_up_to_minor),
+            "per_payment_limit": money.to_major(
+                customer.per_payment_limit_minor, customer.currency
+            ),
+            "daily_limit": money.to_major(customer.daily_limit_minor, customer.currency),
+            "step_up_above": money.to_major(customer.step_up_above_minor, customer.currency),
+            "confirm_free_up_to": money.to_major(
+                customer.confirm_free_up_to_minor, customer.currency
+            ),
         },
     )
     pin_form = forms.PinForm(request.POST if action == "pin" else None)

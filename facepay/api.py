@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay import selectors
+from facepay.permissions import AuthenticatedRequest
 
 
 class MeApi(APIView):
@@ -22,7 +22,7 @@ class MeApi(APIView):
         home_url = serializers.CharField()
 
     @extend_schema(responses=OutputSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         data = {
             "id": user.pk,

@@ -1,11 +1,9 @@
 """The Celery app: tasks are discovered in each installed app's tasks.py; beat schedule below."""
 
 import os
-from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facepay.settings")
 
@@ -37,11 +35,3 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
-
-
-@worker_ready.connect
-def _start_heartbeat(sender: Any = None, **_kwargs: Any) -> None:
-    """/healthz reads this heartbeat: red within FACEPAY_WORKER_HEARTBEAT_MAX_AGE of a death."""
-    from facepay import health  # Django is set up once the worker is ready
-
-    health.worker_heartbeat_start(getattr(sender, "hostname", "worker"))

@@ -8,9 +8,8 @@ from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
-from customers.models import Customer
+from customers import demo as customer_demo
 from facepay.models import User
 from merchants import credit_codes
 from merchants import demo as merchant_demo
@@ -124,8 +123,7 @@ def seed_street(*, customers: int = 60) -> list[DemoLogin]:
         user = _user(
             f"customer{number:02d}", role=User.Role.CUSTOMER, display_name=name, phone=phone
         )
-        # Demo numbers cannot receive a text: they count as verified; consent stays the person's.
-        Customer.objects.get_or_create(user=user, defaults={"phone_verified_at": timezone.now()})
+        customer_demo.demo_customer(user=user)
     logins.append(
         DemoLogin(
             "customer",

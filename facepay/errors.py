@@ -96,7 +96,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     }:
         code = detail_code
     if isinstance(exc, drf_exceptions.ValidationError):
-        extra = {"fields": exc.detail} if isinstance(exc.detail, dict) else {"errors": exc.detail}
+        extra: dict[str, Any] = (
+            {"fields": exc.detail} if isinstance(exc.detail, dict) else {"errors": exc.detail}
+        )
         message = "The request is not valid."
     else:
         extra = {}

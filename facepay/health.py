@@ -18,7 +18,6 @@ from django.db import connection
 
 from facepay.celery import app as celery_app
 from facepay.face.engine import get_engine
-from payments import selectors as payment_selectors
 
 Check = dict[str, Any]
 HEARTBEAT_KEY = "facepay:worker:heartbeat"
@@ -60,16 +59,6 @@ def check_worker() -> Check:
     age = round(time.time() - stamp["at"], 1)
     ok = age <= settings.FACEPAY_WORKER_HEARTBEAT_MAX_AGE
     return {"ok": ok, "hostname": stamp["hostname"], "heartbeat_age_s": age}
-
-
-def check_queue() -> Check:
-    """No attempt has waited longer than FACEPAY_QUEUE_MAX_AGE_SECONDS for its recognition."""
-    age = round(payment_selectors.oldest_undecided_attempt_age_seconds(), 1)
-    check: Check = {"ok": age <= settings.FACEPAY_QUEUE_MAX_AGE_SECONDS, "oldest_wait_s": age}
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        with celery_app.connection_for_read() as conn:
-            check["queued_jobs"] = conn.default_channel.client.llen("celery")
-    return check
 
 
 def check_database() -> Check:
@@ -126,8 +115,12 @@ CHECKS: dict[str, Callable[[], Check]] = {
     "channel_layer": check_channel_layer,
     "face_models": check_face_models,
     "worker": check_worker,
-    "queue": check_queue,
 }
+
+
+def register(name: str, check: Callable[[], Check]) -> None:
+    """An app adds its own component (payments adds `queue` in its AppConfig.ready)."""
+    CHECKS[name] = check
 
 
 def run_checks() -> tuple[bool, dict[str, Check]]:

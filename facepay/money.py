@@ -41,6 +41,12 @@ def to_minor(amount: str | Decimal, currency: str) -> int:
     return int(value)
 
 
+def to_major(amount_minor: int, currency: str = "CNY") -> Decimal:
+    """Minor units as an exact Decimal in the currency's major unit, honouring its exponent:
+    3850 CNY → Decimal("38.50"), 3850 JPY → Decimal("3850") (for form fields and CSV columns)."""
+    return Decimal(amount_minor).scaleb(-CURRENCY_EXPONENTS.get(currency, 2))
+
+
 def format_minor(amount_minor: int, currency: str = "CNY") -> str:
     """Display form with symbol and exactly the currency's decimals: 3850 CNY → "¥38.50"."""
     code = validate_currency(currency)

@@ -4,12 +4,10 @@ from django.urls import path
 
 from customers import routing as customers_routing
 from facepay.consumers import OpsFeedConsumer
-from merchants import routing as merchants_routing
 from payments import routing as payments_routing
 
 websocket_urlpatterns = [
     path("ws/ops/", OpsFeedConsumer.as_asgi()),
     *payments_routing.websocket_urlpatterns,
-    *merchants_routing.websocket_urlpatterns,
     *customers_routing.websocket_urlpatterns,
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +133,7 @@ LOGOUT_REDIRECT_URL = "landing"
 # --- Redis: cache, Celery, channel layer ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 IS_EMBEDDED_SERVICES = not REDIS_URL
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if IS_EMBEDDED_SERVICES:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

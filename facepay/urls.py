@@ -12,13 +12,17 @@ from customers import urls as customers_urls
 from facepay import api, face_api, views
 from merchants import urls as merchants_urls
 from payments import urls as payments_urls
+from payments.sales import urls as sales_urls
 
 
-def app_urls(app: str, module: ModuleType) -> list[URLPattern | URLResolver]:
-    """Pages at /<app>/ (namespace <app>), API at /api/<app>/ (namespace <app>_api)."""
+def app_urls(app: str, *modules: ModuleType) -> list[URLPattern | URLResolver]:
+    """Pages at /<app>/ (namespace <app>), API at /api/<app>/ (namespace <app>_api), from one or
+    more url modules (the merchant portal's sales area is payments.sales.urls)."""
+    pages = [pattern for module in modules for pattern in module.urlpatterns]
+    apis = [pattern for module in modules for pattern in module.api_urlpatterns]
     return [
-        path(f"{app}/", include((module.urlpatterns, app))),
-        path(f"api/{app}/", include((module.api_urlpatterns, f"{app}_api"))),
+        path(f"{app}/", include((pages, app))),
+        path(f"api/{app}/", include((apis, f"{app}_api"))),
     ]
 
 
@@ -38,7 +42,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     *app_urls("customers", customers_urls),
-    *app_urls("merchants", merchants_urls),
+    *app_urls("merchants", merchants_urls, sales_urls),
     *app_urls("payments", payments_urls),
     *app_urls("credit", credit_urls),
 ]

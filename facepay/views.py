@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from facepay import health, selectors
 from facepay.celery import app as celery_app
 from facepay.models import User
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from facepay.tasks import ops_ping_task
 
 
@@ -26,7 +26,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponseRedirect:
+def home(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     return redirect(selectors.home_url_for(request.user))
 
 
@@ -81,7 +81,7 @@ class RateLimitedLoginView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=self.get_form()), status=429)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+    def form_invalid(self, form):
         for key in self._keys():
             cache.add(key, 0, timeout=self.window_seconds)
             cache.incr(key)

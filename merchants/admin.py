@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from facepay.errors import FacePayError
+from facepay.permissions import signed_in_user
 from merchants import services
 from merchants.models import Merchant, MerchantStatusChange, Store, StoreStaff, Terminal
 
@@ -16,7 +17,7 @@ class StatusChangeInline(admin.TabularInline):
     model = MerchantStatusChange
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    fields = ("created_at", "from_status", "to_status", "actor", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -28,9 +29,9 @@ def _apply(request: HttpRequest, queryset: QuerySet[Merchant], action: str) -> N
     for merchant in queryset:
         try:
             if action == "start_review":
-                services.merchant_review_start(actor=request.user, merchant=merchant)
+                services.merchant_review_start(actor=signed_in_user(request), merchant=merchant)
             else:
-                services.merchant_approve(actor=request.user, merchant=merchant)
+                services.merchant_approve(actor=signed_in_user(request), merchant=merchant)
         except FacePayError as error:
             messages.error(request, f"{merchant}: {error.message}")
         else:
@@ -107,7 +108,7 @@ class TerminalAdmin(admin.ModelAdmin):
     list_display = ["name", "store", "key_id", "status", "secret_issued_at", "last_seen_at"]
     list_filter = ["status"]
     search_fields = ["name", "key_id", "store__name"]
-    fields = [
+    fields = (
         "store",
         "name",
         "key_id",
@@ -116,7 +117,7 @@ class TerminalAdmin(admin.ModelAdmin):
         "revoked_at",
         "last_seen_at",
         "created_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["revoke"]
 
@@ -126,5 +127,5 @@ class TerminalAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected terminals"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[Terminal]) -> None:
         for terminal in queryset:
-            services.terminal_revoke(actor=request.user, terminal=terminal)
+            services.terminal_revoke(actor=signed_in_user(request), terminal=terminal)
         messages.success(request, _("Terminals revoked."))

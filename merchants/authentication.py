@@ -39,6 +39,13 @@ def nonce_cache_key(terminal_id: int, nonce: str) -> str:
     return f"merchants:terminal-nonce:{terminal_id}:{nonce}"
 
 
+class TerminalRequest(Request):
+    """A request signed by a terminal (TerminalSignatureAuthentication + IsSignedTerminal):
+    `request.auth` is that Terminal. A type only, so views read it without casts."""
+
+    auth: Terminal
+
+
 class TerminalSignatureAuthentication(BaseAuthentication):
     """Authenticate a signed terminal: `request.auth` is the Terminal, `request.user` anonymous.
 

@@ -9,8 +9,9 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from facepay.models import User
-from merchants.dashboard import PERIODS
 from merchants.models import Merchant, Store
+
+PERIODS = (7, 30, 90)  # the dashboard's periods, in days
 
 
 class OwnerSignUpForm(UserCreationForm):
@@ -20,7 +21,7 @@ class OwnerSignUpForm(UserCreationForm):
         label=_("Mobile phone (E.164, e.g. +8613800000000)"), max_length=20, required=False
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs omits Meta
         model = User
         fields = ("username", "email", "display_name", "phone")
 

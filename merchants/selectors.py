@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from facepay.models import User
@@ -116,3 +117,57 @@ def application_recently_decided(*, limit: int = 20) -> list[Merchant]:
         .select_related("owner")
         .order_by("-reviewed_at")[:limit]
     )
+
+
+def merchant_get(*, merchant_id: int) -> Merchant | None:
+    """One merchant by id, unscoped (callers check what the viewer may do with it)."""
+    return Merchant.objects.filter(pk=merchant_id).first()
+
+
+def merchant_list_approved() -> QuerySet[Merchant]:
+    """Approved merchants, oldest first (the ones credit scores)."""
+    return Merchant.objects.filter(status=Merchant.Status.APPROVED).order_by("pk")
+
+
+def merchants_by_credit_code(*, codes: set[str]) -> dict[str, Merchant]:
+    """Merchants by unified social credit code, for the codes that name one."""
+    return {m.credit_code: m for m in Merchant.objects.filter(credit_code__in=codes)}
+
+
+def trade_choices() -> list[tuple[str, str | Promise]]:
+    """The trades a merchant can register under, as form choices."""
+    return list(Merchant.Trade.choices)
+
+
+def terminal_list_active_for_user(*, user: User) -> QuerySet[Terminal]:
+    """Active terminals of the stores the viewer may see (cashier: assigned stores only)."""
+    return (
+        Terminal.objects.filter(
+            store__in=store_list_for_user(user=user), status=Terminal.Status.ACTIVE
+        )
+        .select_related("store__merchant")
+        .order_by("store__name", "name")
+    )
+
+
+def store_list_all() -> list[Store]:
+    """Every store with its merchant, oldest first (the demo seeding's street)."""
+    return list(Store.objects.select_related("merchant").order_by("pk"))
+
+
+def store_ids_in_scope(
+    *, user: User, store_id: int | None = None, merchant_id: int | None = None
+) -> list[int]:
+    """The one viewer scope of merchant figures (dashboard page, API, live feed): the ids of the
+    stores the viewer may see, narrowed to one merchant's (MerchantForbidden when the viewer may
+    not see it) and then to one store (StoreForbidden when it is not among them)."""
+    stores = store_list_for_user(user=user)
+    if merchant_id is not None:
+        merchant_get_for_user(user=user, merchant_id=merchant_id)
+        stores = stores.filter(merchant_id=merchant_id)
+    store_ids = list(stores.order_by("id").values_list("id", flat=True))
+    if store_id is not None:
+        if store_id not in store_ids:
+            raise StoreForbidden(_("You may not see this store."), store_id=store_id)
+        store_ids = [store_id]
+    return store_ids

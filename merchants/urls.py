@@ -4,8 +4,10 @@ from merchants import api, views
 
 app_name = "merchants"
 
+# The sales pages and API (dashboard, payments, refunds, settlements) are payments.sales.urls,
+# mounted in this namespace by facepay.urls.
+
 urlpatterns = [
-    path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("application/", views.application, name="application"),
     path("application/submit/", views.application_submit, name="application_submit"),
@@ -19,17 +21,10 @@ urlpatterns = [
     path("stores/<int:store_id>/terminals/new/", views.terminal_register, name="terminal_register"),
     path("terminals/<int:terminal_id>/rotate/", views.terminal_rotate, name="terminal_rotate"),
     path("terminals/<int:terminal_id>/revoke/", views.terminal_revoke, name="terminal_revoke"),
-    path("payments.csv", views.payments_csv, name="payments_csv"),
-    path("settlements/", views.settlements, name="settlements"),
-    path("settlements.csv", views.settlements_csv, name="settlements_csv"),
 ]
 
 api_urlpatterns = [
     path("terminal/me", api.TerminalMeApi.as_view(), name="terminal_me"),
-    path("dashboard", api.MerchantDashboardApi.as_view(), name="dashboard"),
-    path("payments", api.MerchantPaymentListApi.as_view(), name="payments"),
-    path("refunds", api.MerchantRefundListApi.as_view(), name="refunds"),
-    path("settlements", api.MerchantSettlementListApi.as_view(), name="settlements"),
     path("stores", api.MerchantStoreListApi.as_view(), name="stores"),
     path("terminals", api.MerchantTerminalListApi.as_view(), name="terminals"),
 ]

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from facepay.admin_base import ReadOnlyAdmin
 from facepay.errors import FacePayError
+from facepay.permissions import signed_in_user
 from payments import services
 from payments.models import Account, Dispute, JournalEntry, PaymentAttempt, Refund, SettlementBatch
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Account)
@@ -86,7 +75,7 @@ class DisputeAdmin(ReadOnlyAdmin):
         for dispute in queryset:
             try:
                 services.dispute_decide(
-                    dispute_id=dispute.pk, decided_by=request.user, is_upheld=is_upheld
+                    dispute_id=dispute.pk, decided_by=signed_in_user(request), is_upheld=is_upheld
                 )
             except FacePayError as exc:
                 self.message_user(request, f"{dispute}: {exc.message}", messages.ERROR)

@@ -8,14 +8,17 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facepay.models import User
-from facepay.permissions import has_role
+from facepay.permissions import AuthenticatedRequest, has_role
 from merchants import selectors as merchant_selectors
-from merchants.authentication import IsSignedTerminal, TerminalSignatureAuthentication
+from merchants.authentication import (
+    IsSignedTerminal,
+    TerminalRequest,
+    TerminalSignatureAuthentication,
+)
 from payments import errors, selectors, services
 from payments.serializers import PaymentAttemptOutput, RefundOutput
 
@@ -46,7 +49,7 @@ class PaymentAttemptCreateApi(TerminalApi):
         depth = serializers.CharField(required=False, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses={202: PaymentAttemptOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: TerminalRequest) -> Response:
         data: Any = request.data
         if request.FILES:  # multipart: plain fields + files named frames (and depth)
             fields = ("amount_minor", "currency", "idempotency_key")
@@ -85,7 +88,7 @@ class PaymentAttemptCodeApi(TerminalApi):
         pin = serializers.CharField(required=False, allow_blank=True, max_length=12)
 
     @extend_schema(request=InputSerializer, responses={201: PaymentAttemptOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: TerminalRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         attempt = services.payment_attempt_create_with_code(
@@ -96,7 +99,7 @@ class PaymentAttemptCodeApi(TerminalApi):
 
 class PaymentAttemptDetailApi(TerminalApi):
     @extend_schema(responses=PaymentAttemptOutput)
-    def get(self, request: Request, attempt_id: str) -> Response:
+    def get(self, request: TerminalRequest, attempt_id: str) -> Response:
         attempt = selectors.attempt_for_terminal(terminal=request.auth, attempt_id=attempt_id)
         return Response(PaymentAttemptOutput(attempt).data)
 
@@ -106,7 +109,7 @@ class PaymentAttemptStepUpApi(TerminalApi):
         phone_last4 = serializers.RegexField(r"^[0-9]{4}$")
 
     @extend_schema(request=InputSerializer, responses=PaymentAttemptOutput)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         attempt = services.payment_attempt_step_up(
@@ -117,14 +120,14 @@ class PaymentAttemptStepUpApi(TerminalApi):
 
 class PaymentAttemptConfirmApi(TerminalApi):
     @extend_schema(request=None, responses=PaymentAttemptOutput)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         attempt = services.payment_attempt_confirm(terminal=request.auth, attempt_id=attempt_id)
         return Response(PaymentAttemptOutput(attempt).data)
 
 
 class PaymentAttemptCancelApi(TerminalApi):
     @extend_schema(request=None, responses=PaymentAttemptOutput)
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         attempt = services.payment_attempt_cancel(terminal=request.auth, attempt_id=attempt_id)
         return Response(PaymentAttemptOutput(attempt).data)
 
@@ -139,7 +142,7 @@ class PaymentAttemptRefundApi(TerminalApi):
     """Refund part or all of a payment of this terminal's store (no face re-scan)."""
 
     @extend_schema(request=RefundInput, responses={201: RefundOutput})
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
         payload = RefundInput(data=request.data)
         payload.is_valid(raise_exception=True)
         refund = services.refund_create(
@@ -156,7 +159,7 @@ class PaymentRefundApi(APIView):
     ]
 
     @extend_schema(request=RefundInput, responses={201: RefundOutput})
-    def post(self, request: Request, attempt_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, attempt_id: str) -> Response:
         payload = RefundInput(data=request.data)
         payload.is_valid(raise_exception=True)
         merchant_ids = list(
@@ -192,7 +195,7 @@ class DisputeOpenApi(APIView):
         reason = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses={201: DisputeOutput})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         customer_id = selectors.customer_id_for_user(user=request.user)

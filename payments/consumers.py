@@ -8,7 +8,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from customers.models import Customer
+from customers import selectors as customer_selectors
 from facepay.models import User
 from merchants import selectors as merchant_selectors
 from payments import broadcasts, selectors
@@ -25,7 +25,7 @@ def _store_visible(user: User, store_id: int) -> bool:
 def _customer_id(user: User) -> int | None:
     if not (user and user.is_authenticated and user.role == User.Role.CUSTOMER):
         return None
-    return Customer.objects.filter(user=user).values_list("pk", flat=True).first()
+    return customer_selectors.customer_id_for_user(user=user)
 
 
 class PaymentStatusConsumer(AsyncJsonWebsocketConsumer):

@@ -13,16 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from customers import selectors as customer_selectors
-from customers.models import Customer
 from facepay import money
-from merchants.models import Store
+from merchants import selectors as merchant_selectors
 from payments import ledger
 from payments.models import Account, JournalEntry, PaymentAttempt, Refund, SettlementBatch
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Store
 
 SEED_PREFIX = "seed-"
 # Typical ticket (yuan, log-normal median) and payments per store per ordinary weekday.
@@ -135,7 +138,7 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
     stores = [
         (store, terminal) for store in _stores() for terminal in store.terminals.order_by("pk")[:1]
     ]
-    names = dict(Customer.objects.values_list("pk", "user__display_name"))
+    names = customer_selectors.customer_display_names()
     customer_ids = sorted(names)
     if not stores or not customer_ids:
         return 0
@@ -203,7 +206,7 @@ def seed_history(*, days: int = 120, now: datetime | None = None) -> int:
 
 
 def _stores() -> list[Store]:
-    return list(Store.objects.select_related("merchant").order_by("pk"))
+    return merchant_selectors.store_list_all()
 
 
 def _batches(payments: list[_Payment], refunds: list[_Refund], *, today: date) -> list[_Batch]:
@@ -222,7 +225,12 @@ def _batches(payments: list[_Payment], refunds: list[_Refund], *, today: date) -
         for at, item in [*events, (None, None)]:
             day = timezone.localtime(at).date() if at else None
             is_closing = current is not None and day != current and current < today
-            if is_closing and (pending.payments or pending.refunds) and pending.net >= 0:
+            if (
+                is_closing
+                and current is not None
+                and (pending.payments or pending.refunds)
+                and pending.net >= 0
+            ):
                 cutoff = timezone.make_aware(
                     datetime.combine(current + timedelta(days=1), time.min)
                 )
@@ -250,6 +258,7 @@ def _book(
     start: datetime,
     masked: dict[int, str],
 ) -> None:
+
     clearing = ledger.platform_account(kind=Account.Kind.FUNDING_CLEARING, currency=currency)
     fees = ledger.platform_account(kind=Account.Kind.PLATFORM_FEE_REVENUE, currency=currency)
     bank = ledger.platform_account(kind=Account.Kind.BANK_SETTLEMENT_CLEARING, currency=currency)

@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 # Position of each account kind in the lock order (module docstring); ties go by id.
-LOCK_RANK = {
+LOCK_RANK: dict[str, int] = {
     Account.Kind.CUSTOMER_WALLET: 0,
     Account.Kind.MERCHANT_PAYABLE: 1,
     Account.Kind.PLATFORM_FEE_REVENUE: 2,
@@ -147,7 +147,7 @@ def _apply(deltas: dict[int, int]) -> dict[int, Account]:
     """Lock the accounts in the lock order, refuse a negative owned balance, update balances."""
     kinds = dict(Account.objects.filter(pk__in=deltas).values_list("pk", "kind"))
     locked: dict[int, Account] = {}
-    for pk in sorted(deltas, key=lambda pk: (LOCK_RANK.get(kinds.get(pk), 3), pk)):
+    for pk in sorted(deltas, key=lambda pk: (LOCK_RANK.get(kinds.get(pk, ""), 3), pk)):
         account = Account.objects.select_for_update().filter(pk=pk).first()
         if account is not None:
             locked[pk] = account
@@ -321,6 +321,7 @@ def _verify(report: BooksReport) -> None:
         if account.is_owned and account.balance_minor < 0:
             report.problems.append(f"account {account} is negative: {account.balance_minor}")
         if account.kind == Account.Kind.MERCHANT_PAYABLE:
+            assert account.merchant_id is not None  # noqa: S101 - a payable names its merchant
             captured = PaymentAttempt.objects.filter(
                 merchant_id=account.merchant_id,
                 currency=account.currency,

@@ -3,45 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from django.db.models import Min, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers import selectors as customer_selectors
+from customers.wallet import StatementLine
 from facepay.models import User
 from facepay.permissions import user_has_role
 from merchants import selectors as merchant_selectors
-from merchants.models import Terminal
 from payments import errors
 from payments.models import Account, Dispute, PaymentAttempt, Posting, Refund, SettlementBatch
 
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
+
 TERMINAL_ROLES = (User.Role.STORE_STAFF, User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
-
-
-def oldest_undecided_attempt_age_seconds() -> float:
-    """How long the oldest open attempt still waiting for recognition has waited (0 if none)."""
-    oldest = PaymentAttempt.objects.filter(
-        status__in=(PaymentAttempt.Status.CREATED, PaymentAttempt.Status.RECOGNISING),
-        expires_at__gt=timezone.now(),
-    ).aggregate(oldest=Min("created_at"))["oldest"]
-    return 0.0 if oldest is None else max((timezone.now() - oldest).total_seconds(), 0.0)
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    occurred_at: datetime
-    kind: str  # JournalEntry.Kind: top_up, capture, refund, withdrawal
-    amount_minor: int  # signed: + money into the wallet
-    currency: str
-    balance_after_minor: int
-    reference: str
-    memo: str
-    payment_id: UUID | None  # the payment a capture or refund belongs to
-    merchant_name: str
-    store_name: str
 
 
 def wallet_balance_minor(*, customer_id: int, currency: str) -> int:
@@ -107,12 +89,7 @@ def wallet_statement(*, customer_id: int, limit: int | None = None) -> list[Stat
 
 def terminal_list_for_user(*, user: User) -> QuerySet[Terminal]:
     """Active terminals of the stores the viewer may see (cashier: assigned stores only)."""
-    stores = merchant_selectors.store_list_for_user(user=user)
-    return (
-        Terminal.objects.filter(store__in=stores, status=Terminal.Status.ACTIVE)
-        .select_related("store__merchant")
-        .order_by("store__name", "name")
-    )
+    return merchant_selectors.terminal_list_active_for_user(user=user)
 
 
 def terminal_is_visible_to(*, user: User, terminal_id: int) -> bool:
@@ -151,7 +128,7 @@ def settlement_batches_for_user(*, user: User) -> QuerySet[SettlementBatch]:
 class ReconciliationLine:
     kind: str  # payment or refund
     payment_id: UUID
-    occurred_at: datetime
+    occurred_at: datetime | None
     store_name: str
     amount_minor: int  # refunds negative
     fee_minor: int  # fee charged (payment) or fee share handed back (refund, negative)
@@ -193,7 +170,95 @@ def dispute_list_open() -> QuerySet[Dispute]:
 
 def customer_id_for_user(*, user: User) -> int:
     """The signed-in customer's id; raises AttemptNotFound-style CustomerUnknown otherwise."""
-    customer_id = Customer.objects.filter(user=user).values_list("pk", flat=True).first()
+    customer_id = customer_selectors.customer_id_for_user(user=user)
     if customer_id is None:
         raise errors.CustomerUnknown(_("No customer account for this user."))
     return customer_id
+
+
+@dataclass(frozen=True)
+class MerchantLedgerMonth:
+    """One merchant's ledger activity in [start_at, end_at), for credit scoring: amounts in minor
+    units, customers only counted (payments per anonymous payer), never named."""
+
+    daily_takings_minor: dict[date, int]  # local day -> captured gross, in the period
+    payment_count: int
+    gross_minor: int
+    refunds_minor: int
+    dispute_count: int
+    payments_per_customer: tuple[int, ...]  # sorted
+    history_daily_minor: dict[date, int]  # local day -> captured gross, history_at … end_at
+    first_capture_at: datetime | None  # the first capture before end_at
+    settlement_dates: frozenset[date]  # business dates settled in the period
+    sources: dict[str, str]  # the SQL behind each figure (the score's evidence)
+
+
+def _sql(queryset: QuerySet) -> str:
+    return str(queryset.query)
+
+
+def merchant_ledger_month(
+    *,
+    merchant_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    history_at: datetime,
+    period_start: date,
+    period_end: date,
+    zone: ZoneInfo,
+) -> MerchantLedgerMonth:
+    """The ledger reads credit scoring needs for one merchant-month (read-only)."""
+    captured = PaymentAttempt.objects.filter(
+        merchant_id=merchant_id, status=PaymentAttempt.Status.CAPTURED
+    )
+    in_period = captured.filter(captured_at__gte=start_at, captured_at__lt=end_at)
+    totals = in_period.aggregate(gross=Sum("amount_minor"), count=Count("id"))
+    daily_query = (
+        in_period.annotate(day=TruncDate("captured_at", tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("day")
+    )
+    customers_query = (
+        in_period.exclude(customer=None)
+        .values("customer_id")
+        .annotate(payments=Count("id"))
+        .values_list("payments", flat=True)
+    )
+    refunds_query = Refund.objects.filter(
+        attempt__merchant_id=merchant_id, created_at__gte=start_at, created_at__lt=end_at
+    )
+    disputes_query = Dispute.objects.filter(
+        attempt__merchant_id=merchant_id, opened_at__gte=start_at, opened_at__lt=end_at
+    )
+    monthly_query = (
+        captured.filter(captured_at__gte=history_at, captured_at__lt=end_at)
+        .annotate(day=TruncDate("captured_at", tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("amount_minor"))
+    )
+    first_query = captured.filter(captured_at__lt=end_at)
+    settlements_query = SettlementBatch.objects.filter(
+        merchant_id=merchant_id, business_date__gte=period_start, business_date__lt=period_end
+    ).values_list("business_date", flat=True)
+    return MerchantLedgerMonth(
+        daily_takings_minor={row["day"]: int(row["total"]) for row in daily_query},
+        payment_count=int(totals["count"] or 0),
+        gross_minor=int(totals["gross"] or 0),
+        refunds_minor=int(refunds_query.aggregate(total=Sum("amount_minor"))["total"] or 0),
+        dispute_count=disputes_query.count(),
+        payments_per_customer=tuple(sorted(int(n) for n in customers_query)),
+        history_daily_minor={row["day"]: int(row["total"]) for row in monthly_query},
+        first_capture_at=first_query.aggregate(first=Min("captured_at"))["first"],
+        settlement_dates=frozenset(settlements_query),
+        sources={
+            "gross": _sql(in_period.values("amount_minor")),
+            "daily_takings": _sql(daily_query),
+            "customers": _sql(customers_query),
+            "refunds": _sql(refunds_query.values("amount_minor")),
+            "disputes": _sql(disputes_query.values("id")),
+            "monthly_gross": _sql(monthly_query),
+            "first_trade": _sql(first_query.values("captured_at")),
+            "settlements": _sql(settlements_query),
+        },
+    )

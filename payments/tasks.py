@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from payments import ledger, services
+from payments import ledger
+from payments.services import expiry, recognition, recovery, settlement
 
 
 @shared_task(
@@ -18,19 +19,19 @@ from payments import ledger, services
 )
 def payment_attempt_recognise_task(attempt_id: int) -> None:
     """Recognise one attempt; harmless to rerun (returns early once decided)."""
-    services.payment_attempt_recognise(attempt_id=attempt_id)
+    recognition.payment_attempt_recognise(attempt_id=attempt_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def payment_attempts_expire_task() -> int:
     """Expire abandoned attempts (beat, every minute)."""
-    return services.payment_attempts_expire()
+    return expiry.payment_attempts_expire()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def settlement_run_task() -> int:
     """Nightly T+1 settlement, then the books check; idempotent per merchant and day."""
-    batches = services.settlement_run()
+    batches = settlement.settlement_run()
     report = ledger.verify_books()
     if not report.is_consistent:
         raise RuntimeError("verify_books: " + "; ".join(report.problems[:10]))
@@ -40,4 +41,4 @@ def settlement_run_task() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def payment_attempts_redrive_task() -> int:
     """Re-drive attempts whose recognition job was lost (beat, every few seconds)."""
-    return len(services.payment_attempts_redrive())
+    return len(recovery.payment_attempts_redrive())

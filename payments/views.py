@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from facepay import money
 from facepay.errors import FacePayError
 from facepay.models import User
-from facepay.permissions import role_required
+from facepay.permissions import AuthenticatedHttpRequest, role_required
 from merchants import services as merchant_services
 from payments import selectors
 
@@ -61,13 +61,13 @@ DECLINE_TEXT = {
 
 
 @role_required(*STORE_ROLES)
-def terminal_picker(request: HttpRequest) -> HttpResponse:
+def terminal_picker(request: AuthenticatedHttpRequest) -> HttpResponse:
     terminals = selectors.terminal_list_for_user(user=request.user)
     return render(request, "payments/terminal_picker.html", {"terminals": terminals})
 
 
 @role_required(*STORE_ROLES)
-def terminal_screen(request: HttpRequest, terminal_id: int) -> HttpResponse:
+def terminal_screen(request: AuthenticatedHttpRequest, terminal_id: int) -> HttpResponse:
     terminal = selectors.terminal_list_for_user(user=request.user).filter(pk=terminal_id).first()
     if terminal is None:
         raise Http404
@@ -88,7 +88,7 @@ def terminal_screen(request: HttpRequest, terminal_id: int) -> HttpResponse:
 
 @role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
 @require_POST
-def terminal_pair(request: HttpRequest, terminal_id: int) -> HttpResponse:
+def terminal_pair(request: AuthenticatedHttpRequest, terminal_id: int) -> HttpResponse:
     """The owner pairs this browser: a new secret is issued (shown once, kept by the page)."""
     terminal = selectors.terminal_list_for_user(user=request.user).filter(pk=terminal_id).first()
     if terminal is None:
@@ -105,12 +105,12 @@ def terminal_pair(request: HttpRequest, terminal_id: int) -> HttpResponse:
 
 
 @role_required(*STORE_ROLES)
-def payment_list(request: HttpRequest) -> HttpResponse:
+def payment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     payments = selectors.payment_list_for_user(user=request.user)
     return render(request, "payments/payment_list.html", {"payments": payments})
 
 
-def _batch(request: HttpRequest, batch_id: int):  # type: ignore[no-untyped-def]
+def _batch(request: AuthenticatedHttpRequest, batch_id: int):
     batch = selectors.settlement_batches_for_user(user=request.user).filter(pk=batch_id).first()
     if batch is None:
         raise Http404
@@ -118,14 +118,14 @@ def _batch(request: HttpRequest, batch_id: int):  # type: ignore[no-untyped-def]
 
 
 @role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
-def settlement_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+def settlement_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     lines = selectors.settlement_reconciliation(batch=batch)
     return render(request, "payments/settlement_detail.html", {"batch": batch, "lines": lines})
 
 
 @role_required(User.Role.MERCHANT_OWNER, User.Role.OPERATOR)
-def settlement_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+def settlement_csv(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -149,7 +149,7 @@ def settlement_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
             [
                 line.kind,
                 line.payment_id,
-                line.occurred_at.isoformat(),
+                line.occurred_at.isoformat() if line.occurred_at else "",
                 line.store_name,
                 line.amount_minor,
                 line.fee_minor,

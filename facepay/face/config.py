@@ -75,7 +75,7 @@ def _licenses() -> tuple[str, ...]:
         value = [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
-    return tuple(str(item) for item in value)  # type: ignore[union-attr]
+    return tuple(str(item) for item in value)  # type: ignore[attr-defined]  # a list or tuple from settings
 
 
 def _is_debug() -> bool:

@@ -1,16 +1,13 @@
-"""Every payments write: wallets (top-ups), attempts (the terminal flow and capture), refunds
-and disputes, settlement."""
+"""Every payments write: wallets (top-ups and withdrawals), attempts (creation, recognition,
+decision and step-up, capture, expiry), refunds and disputes, settlement."""
 
-from payments.services.attempts import (
-    payment_attempt_cancel,
-    payment_attempt_confirm,
-    payment_attempt_create,
-    payment_attempt_create_with_code,
-    payment_attempt_decide,
+from payments.services.capture import payment_attempt_cancel, payment_attempt_confirm
+from payments.services.creation import payment_attempt_create, payment_attempt_create_with_code
+from payments.services.decision import payment_attempt_decide, payment_attempt_step_up
+from payments.services.expiry import payment_attempts_expire
+from payments.services.recognition import (
     payment_attempt_identify,
     payment_attempt_recognise,
-    payment_attempt_step_up,
-    payment_attempts_expire,
     probe_frames,
 )
 from payments.services.recovery import payment_attempts_redrive, recognition_require_available

@@ -21,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facepay import health
-from payments import errors, tasks
+from facepay.celery import app as celery_app
+from payments import errors
 from payments.models import PaymentAttempt
+from payments.services.creation import RECOGNISE_TASK
 
 Status = PaymentAttempt.Status
 logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def payment_attempts_redrive(*, now: datetime | None = None, limit: int = 200) -
         ):
             continue  # re-driven moments ago: give that job its time
         try:
-            tasks.payment_attempt_recognise_task.delay(pk)
+            celery_app.tasks[RECOGNISE_TASK].delay(pk)
         except Exception:
             cache.delete(REDRIVE_KEY.format(pk=pk))
             logger.warning("re-drive of attempt %s not enqueued; next sweep retries", pk)
@@ -81,3 +83,25 @@ def recognition_require_available() -> None:
         raise errors.RecognitionUnavailable(
             _("Face recognition is unavailable right now. Please pay with the payment code.")
         )
+
+
+def queue_health() -> dict[str, object]:
+    """/healthz component `queue`: no attempt waited longer than FACEPAY_QUEUE_MAX_AGE_SECONDS
+    for its recognition; with the broker queue's length (registered by payments' AppConfig)."""
+    oldest = (
+        PaymentAttempt.objects.filter(
+            status__in=(Status.CREATED, Status.RECOGNISING), expires_at__gt=timezone.now()
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    age = 0.0 if oldest is None else max((timezone.now() - oldest).total_seconds(), 0.0)
+    check: dict[str, object] = {
+        "ok": age <= settings.FACEPAY_QUEUE_MAX_AGE_SECONDS,
+        "oldest_wait_s": round(age, 1),
+    }
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        with celery_app.connection_for_read() as conn:
+            check["queued_jobs"] = conn.default_channel.client.llen("celery")
+    return check

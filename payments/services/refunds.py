@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from facepay import money
 from facepay.models import User
-from merchants.models import Terminal
 from payments import broadcasts, errors, ledger
 from payments.models import Account, Dispute, JournalEntry, PaymentAttempt, Refund
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Terminal
 
 Status = PaymentAttempt.Status
 

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers import errors as customer_errors
+from customers import selectors as customer_selectors
 from facepay import money
 from payments import ledger
 from payments.errors import (
@@ -61,8 +62,11 @@ def _card_movement(
         raise CardInvalid(_("Card brand or last four digits are not valid."))
     if not idempotency_key or len(idempotency_key) > 64:
         raise AmountInvalid(_("An idempotency key of 1–64 characters is required."))
-    if not Customer.objects.filter(pk=customer_id).exists():
+    is_open = customer_selectors.customer_is_open(customer_id=customer_id)
+    if is_open is None:
         raise CustomerUnknown(_("No such customer."))
+    if not is_open:  # a closed account's wallet is empty and stays so, whoever calls
+        raise customer_errors.AccountClosed(_("This account is closed."))
     reference = f"{kind}:{customer_id}:{idempotency_key}"
     wallet_delta = amount_minor if kind == JournalEntry.Kind.TOP_UP else -amount_minor
     existing = ledger.entry_by_reference(reference)

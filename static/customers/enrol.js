@@ -13,11 +13,6 @@
   let timer = null;
   let busy = false;
 
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function say(code, fallback) {
     feedback.dataset.code = code;
     feedback.textContent = texts[code] || fallback || code;
@@ -34,7 +29,7 @@
   async function post(url, body) {
     const response = await fetch(url, {
       method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      headers: { "X-CSRFToken": window.FacePay.csrfToken(), "Accept": "application/json" },
     });
     let data = {};
     try { data = await response.json(); } catch (error) { data = {}; }

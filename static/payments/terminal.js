@@ -323,8 +323,7 @@ $("pair-form").addEventListener("submit", (event) => {
   restart();
 });
 $("pair-new")?.addEventListener("click", async () => {
-  const csrf = document.cookie.match(/csrftoken=([^;]+)/)?.[1] || "";
-  const response = await fetch(root.dataset.pair, { method: "POST", headers: { "X-CSRFToken": csrf } });
+  const response = await fetch(root.dataset.pair, { method: "POST", headers: { "X-CSRFToken": window.FacePay.csrfToken() } });
   if (!response.ok) return;
   localStorage.setItem(storageKey, JSON.stringify(await response.json()));
   restart();

@@ -185,3 +185,26 @@ def test_outcomes_upload_page_refuses_a_thin_file_with_the_counts(db: None) -> N
     page = client.post(reverse("credit:models"), {"file": upload}, follow=True)
     assert "3 defaults and 27 repaid loans" in page.content.decode()
     assert ScoreModel.objects.count() == 1  # nothing fitted, nothing stored
+
+
+def test_page_decision_with_a_note_over_its_length_is_refused_not_decided(street) -> None:  # type: ignore[no-untyped-def]
+    first = UserFactory(role=User.Role.FINANCE_REVIEWER)
+    score = street["bakery"].credit_scores.order_by("-id").first()
+    api = APIClient()
+    api.force_authenticate(first)
+    created = api.post(
+        reverse("credit_api:override_create", args=[score.pk]),
+        {"new_tier": "B", "justification": "Bank letter"},
+        format="json",
+    )
+    assert created.status_code == 201
+    client, _second = signed_in(User.Role.FINANCE_REVIEWER)
+    response = client.post(
+        reverse("credit:override_decide", args=[created.json()["id"]]),
+        {"decision": "approve", "note": "x" * 2001},
+        follow=True,
+    )
+    assert response.status_code == 200
+    override = ScoreOverride.objects.get()
+    assert override.status == "pending"  # not approved with the note silently dropped
+    assert override.decided_by is None

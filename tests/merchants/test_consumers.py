@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from facepay.models import User
-from merchants.consumers import DashboardConsumer
+from payments.sales.consumers import DashboardConsumer
 from tests.facepay.factories import UserFactory
 from tests.merchants.factories import StoreStaffFactory, capture_payment, terminal_with_secret
 

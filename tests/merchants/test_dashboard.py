@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facepay.demo import seed_street
-from merchants import dashboard
 from merchants.models import Merchant
 from payments import demo as payments_demo
 from payments.models import Account, JournalEntry, PaymentAttempt, SettlementBatch
+from payments.sales import dashboard
 
 pytestmark = pytest.mark.django_db
 

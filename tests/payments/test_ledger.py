@@ -4,6 +4,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from customers import services as customer_services
+from customers.errors import AccountClosed
 from payments import ledger, selectors, services
 from payments.errors import (
     AmountAboveMaximum,
@@ -125,6 +127,14 @@ def test_wallet_top_up_refuses_bad_input(amount: int, brand: str, last4: str, er
         )
     assert JournalEntry.objects.count() == 0
     assert Account.objects.count() == 0
+
+
+def test_wallet_top_up_of_a_closed_account_is_refused_by_the_service() -> None:
+    customer = CustomerFactory()
+    customer_services.customer_account_close(customer=customer)
+    with pytest.raises(AccountClosed):
+        top_up(customer.pk, 5000)
+    assert JournalEntry.objects.count() == 0
 
 
 def test_post_refuses_unbalanced_lines_before_writing() -> None:

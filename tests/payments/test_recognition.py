@@ -16,7 +16,7 @@ from facepay.face import errors as face_errors
 from facepay.face.engine import get_engine
 from payments import errors, services
 from payments.models import PaymentAttempt
-from payments.services.attempts import Probe
+from payments.services.recognition import Probe
 from tests.merchants.factories import TerminalFactory
 from tests.payments.factories import enrolled_customer
 from tests.payments.test_attempts import JPEG

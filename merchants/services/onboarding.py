@@ -1,26 +1,21 @@
-"""Every write of the merchants app: applications, reviews, stores, staff and terminals."""
+"""Sign-up, the application (licence, bank account, credit code) and its review."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from facepay import crypto
 from facepay.models import User
 from facepay.services import audit_event_record
-from merchants import credit_codes, terminal_keys
+from merchants import credit_codes
 from merchants.errors import (
     ApplicationIncomplete,
     CreditCodeInvalid,
@@ -28,129 +23,20 @@ from merchants.errors import (
     LicenceFileInvalid,
     LicenceFileTooLarge,
     MerchantForbidden,
-    MerchantNotApproved,
     ReasonRequired,
-    StaffEmailTaken,
-    StaffPhoneTaken,
     StatusTransitionInvalid,
-    StoreForbidden,
-    TerminalForbidden,
-    TerminalRevoked,
 )
-from merchants.models import Merchant, MerchantStatusChange, Store, StoreStaff, Terminal
-
-Status = Merchant.Status
-LICENCE_SIGNATURES: dict[bytes, str] = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
-LICENCE_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.MORE_INFO_REQUESTED})
-BANK_ACCOUNT_PATTERN = re.compile(r"^[0-9]{8,30}$")
+from merchants.models import Merchant, MerchantStatusChange
+from merchants.services.base import (
+    BANK_ACCOUNT_PATTERN,
+    EDITABLE_STATUSES,
+    LICENCE_EXTENSIONS,
+    LICENCE_SIGNATURES,
+    Status,
+)
 
 
-@dataclass(frozen=True)
-class TerminalCredentials:
-    """A terminal's id and its secret in clear: shown once, never stored in clear."""
-
-    terminal: Terminal
-    key_id: str
-    secret: str
-
-
-def _is_owner_of(actor: User, merchant: Merchant) -> bool:
-    return actor.is_operator or merchant.owner_id == actor.pk
-
-
-def _ensure_owner(actor: User, merchant: Merchant) -> None:
-    if not _is_owner_of(actor, merchant):
-        raise MerchantForbidden(_("You may not manage this merchant."), merchant_id=merchant.pk)
-
-
-def _ensure_store_manager(actor: User, store: Store) -> None:
-    if not _is_owner_of(actor, store.merchant):
-        raise StoreForbidden(_("You may not manage this store."), store_id=store.pk)
-
-
-def _issue_secret(terminal: Terminal) -> TerminalCredentials:
-    secret = terminal_keys.new_secret()
-    if not terminal.key_id:
-        terminal.key_id = terminal_keys.new_key_id()
-    terminal.secret_sealed = terminal_keys.seal_secret(key_id=terminal.key_id, secret=secret)
-    terminal.secret_issued_at = timezone.now()
-    terminal.save(update_fields=["key_id", "secret_sealed", "secret_issued_at"])
-    return TerminalCredentials(terminal=terminal, key_id=terminal.key_id, secret=secret)
-
-
-@transaction.atomic
-def terminal_register(*, actor: User, store: Store, name: str) -> TerminalCredentials:
-    """Register a counter device for an approved merchant's store and issue its first secret.
-
-    Not idempotent (each call is a new device). Raises StoreForbidden, MerchantNotApproved.
-    """
-    _ensure_store_manager(actor, store)
-    if not store.merchant.is_approved:
-        raise MerchantNotApproved(
-            _("Terminals can be registered once the merchant is approved."),
-            merchant_id=store.merchant_id,
-        )
-    terminal = Terminal.objects.create(store=store, name=name.strip())
-    credentials = _issue_secret(terminal)
-    audit_event_record(
-        actor=actor,
-        action="terminal.registered",
-        target=terminal,
-        data={"store_id": store.pk, "key_id": credentials.key_id},
-    )
-    return credentials
-
-
-@transaction.atomic
-def terminal_rotate_secret(*, actor: User | None, terminal: Terminal) -> TerminalCredentials:
-    """Replace the terminal's secret (the old one is refused from now on); row lock held.
-
-    `actor=None` is the system (the demo seed). Raises TerminalForbidden, TerminalRevoked.
-    """
-    terminal = (
-        Terminal.objects.select_for_update().select_related("store__merchant").get(pk=terminal.pk)
-    )
-    if actor is not None and not _is_owner_of(actor, terminal.store.merchant):
-        raise TerminalForbidden(_("You may not manage this terminal."), terminal_id=terminal.pk)
-    if not terminal.is_active:
-        raise TerminalRevoked(
-            _("A revoked terminal cannot get a new secret."), terminal_id=terminal.pk
-        )
-    credentials = _issue_secret(terminal)
-    audit_event_record(
-        actor=actor,
-        action="terminal.secret_rotated",
-        target=terminal,
-        data={"key_id": credentials.key_id},
-    )
-    return credentials
-
-
-@transaction.atomic
-def terminal_revoke(*, actor: User, terminal: Terminal) -> Terminal:
-    """Revoke the terminal for good; idempotent. Raises TerminalForbidden."""
-    terminal = (
-        Terminal.objects.select_for_update().select_related("store__merchant").get(pk=terminal.pk)
-    )
-    if not _is_owner_of(actor, terminal.store.merchant):
-        raise TerminalForbidden(_("You may not manage this terminal."), terminal_id=terminal.pk)
-    if terminal.is_active:
-        terminal.status = Terminal.Status.REVOKED
-        terminal.revoked_at = timezone.now()
-        terminal.save(update_fields=["status", "revoked_at"])
-        audit_event_record(actor=actor, action="terminal.revoked", target=terminal)
-    return terminal
-
-
-# --- Sign-up and application -------------------------------------------------------------------
-
-
-def _notify(*, to: list[str], subject: str, body: str) -> None:
+def notify(*, to: list[str], subject: str, body: str) -> None:
     """Send one e-mail after the surrounding transaction commits (console backend embedded)."""
     recipients = [address for address in to if address]
     if recipients:
@@ -319,7 +205,7 @@ OPERATOR_MOVES = {
     (Status.UNDER_REVIEW, Status.MORE_INFO_REQUESTED),
 }
 REASON_NEEDED = {Status.REJECTED, Status.MORE_INFO_REQUESTED}
-DECISION_SUBJECTS = {
+DECISION_SUBJECTS: dict[str, str] = {
     Status.SUBMITTED: "Your FacePay Street application was received",
     Status.UNDER_REVIEW: "Your FacePay Street application is under review",
     Status.APPROVED: "Your FacePay Street application is approved",
@@ -406,10 +292,10 @@ def merchant_status_change(
         body += f"\n\n{reason}"
     if is_silent:  # the demo seed approves its own street without mailing anyone
         return merchant
-    _notify(to=[merchant.owner.email], subject=DECISION_SUBJECTS[to_status], body=body)
+    notify(to=[merchant.owner.email], subject=DECISION_SUBJECTS[to_status], body=body)
     if to_status == Status.SUBMITTED:
         operators = User.objects.filter(role=User.Role.OPERATOR, is_active=True).exclude(email="")
-        _notify(
+        notify(
             to=list(operators.values_list("email", flat=True)),
             subject="New merchant application to review",
             body=merchant.name,
@@ -458,96 +344,3 @@ def merchant_request_more_info(*, actor: User, merchant: Merchant, reason: str) 
     return merchant_status_change(
         actor=actor, merchant=merchant, to_status=Status.MORE_INFO_REQUESTED, reason=reason
     )
-
-
-# --- Stores and staff --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def store_create(*, actor: User, merchant: Merchant, name: str, address: str = "") -> Store:
-    """Add a store to the actor's merchant. Raises MerchantForbidden."""
-    _ensure_owner(actor, merchant)
-    store = Store.objects.create(merchant=merchant, name=name.strip(), address=address.strip())
-    audit_event_record(
-        actor=actor, action="store.created", target=store, data={"merchant_id": merchant.pk}
-    )
-    return store
-
-
-def _set_password_link(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-
-
-@transaction.atomic
-def staff_invite(
-    *,
-    actor: User,
-    store: Store,
-    email: str,
-    display_name: str,
-    phone: str = "",
-    base_url: str = "",
-    is_silent: bool = False,
-) -> StoreStaff:
-    """Assign a cashier to a store, creating their login (no password yet) if new.
-
-    Idempotent per (store, e-mail). A new cashier gets a one-time set-password link by e-mail.
-    Raises StoreForbidden, StaffEmailTaken (the address belongs to a non-cashier login).
-    """
-    _ensure_store_manager(actor, store)
-    email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None and user.role != User.Role.STORE_STAFF:
-        raise StaffEmailTaken(
-            _("This e-mail address belongs to another kind of account."), field="email"
-        )
-    is_new_user = user is None
-    phone = phone.strip()
-    if is_new_user and User.objects.filter(username=email).exists():
-        raise StaffEmailTaken(_("This e-mail address belongs to another account."), field="email")
-    if is_new_user and phone and User.objects.filter(phone=phone).exists():
-        raise StaffPhoneTaken(_("This phone number belongs to another account."), field="phone")
-    if user is None:
-        user = User(
-            username=email,
-            email=email,
-            display_name=display_name.strip(),
-            phone=phone.strip(),
-            role=User.Role.STORE_STAFF,
-        )
-        user.set_unusable_password()
-        user.save()
-    assignment, created = StoreStaff.objects.get_or_create(store=store, user=user)
-    if created:
-        audit_event_record(
-            actor=actor,
-            action="store_staff.invited",
-            target=assignment,
-            data={"store_id": store.pk, "user_id": user.pk},
-        )
-        if is_silent:  # the demo seed staffs its own stores without mailing anyone
-            return assignment
-        if is_new_user:
-            body = (
-                f"You have been invited as a cashier of {store.name}. Choose your password "
-                f"here (the link works once): {base_url}{_set_password_link(user)}"
-            )
-        else:
-            body = f"You now also work at {store.name}."
-        _notify(to=[email], subject="FacePay Street: cashier invitation", body=body)
-    return assignment
-
-
-@transaction.atomic
-def staff_remove(*, actor: User, assignment: StoreStaff) -> None:
-    """Take a cashier off a store (their login stays). Raises StoreForbidden."""
-    _ensure_store_manager(actor, assignment.store)
-    audit_event_record(
-        actor=actor,
-        action="store_staff.removed",
-        target=assignment,
-        data={"store_id": assignment.store_id, "user_id": assignment.user_id},
-    )
-    assignment.delete()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from merchants.dashboard import DayTakings, HeatCell
+from payments.sales.dashboard import DayTakings, HeatCell
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 200

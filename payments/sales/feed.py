@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from merchants import dashboard
 from payments import broadcasts as payments_broadcasts
+from payments.sales import dashboard
 
 # Forwarded from payments' PaymentAttemptOutput; the customer's (masked) name stays out.
 FORWARDED_ATTEMPT_FIELDS = (

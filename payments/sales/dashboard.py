@@ -1,5 +1,8 @@
 """Sales figures for the merchant dashboard: read-only queries over the payments app's rows.
 
+The merchant portal's sales area lives in payments.sales because it reads the ledger; it is
+mounted under /merchants/ by facepay.urls.
+
 Everything is scoped to a set of stores (what the viewer may see) and to whole local days
 (Asia/Shanghai) from `start` to `end` inclusive. Customers are only ever counted, never named.
 """
@@ -16,9 +19,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
+from merchants.forms import PERIODS as PERIODS  # the filter form owns the period choices
 from payments.models import PaymentAttempt, Refund, SettlementBatch
-
-PERIODS = (7, 30, 90)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ def figures(
     currency = currency or settings.FACEPAY_CURRENCY
     payments = captured_payments(store_ids=store_ids, start=start, end=end, currency=currency)
     totals = payments.aggregate(count=Count("id"), gross=Sum("amount_minor"), fees=Sum("fee_minor"))
-    per_customer = payments.exclude(customer_id=None).values("customer_id").annotate(n=Count("id"))
+    per_customer = (
+        payments.exclude(customer_id__isnull=True).values("customer_id").annotate(n=Count("id"))
+    )
     counts = [row["n"] for row in per_customer]
     refund_totals = refunds_in(
         store_ids=store_ids, start=start, end=end, currency=currency

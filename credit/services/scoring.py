@@ -1,15 +1,12 @@
-"""Credit writes: scoring runs, points-table versions, overrides (four eyes), contests, loan
-outcomes and the learned card. Every decision is audited through facepay.services."""
+"""Scoring runs, points-table versions (revise, four-eyes promotion), loan outcomes and the
+learned card. Every decision is audited through facepay.services."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,30 +17,23 @@ from credit.models import (
     CreditScore,
     LoanOutcome,
     OutcomeUpload,
-    ScoreContest,
     ScoreModel,
-    ScoreOverride,
 )
+from credit.outcomes import outcomes_parse
 from facepay import money
 from facepay.models import User
 from facepay.services import audit_event_record
-from merchants.models import Merchant
+
+if TYPE_CHECKING:  # another app's model, named in type hints only
+    from merchants.models import Merchant
 
 TIERS = ("A", "B", "C", "D", "E")
-MIN_DEFAULTS = 20  # fewer defaults (or repaid loans) than this cannot support a fit
-MIN_REPAID = 20
-OUTCOME_COLUMNS = ("credit_code", "loan_date", "amount", "defaulted")
-YES = {"yes", "y", "1", "true", "是"}
-NO = {"no", "n", "0", "false", "否"}
 
 
 def last_complete_month(now: datetime | None = None) -> date:
     """The first day of the last complete month in Asia/Shanghai."""
     today = timezone.localtime(now or timezone.now(), selectors.local_zone()).date()
     return features.add_months(features.month_start(today), -1)
-
-
-# --- Scoring ---------------------------------------------------------------------------------
 
 
 def _score_row_fields(feature_set: features.FeatureSet, model: ScoreModel) -> dict[str, Any]:
@@ -167,9 +157,6 @@ def credit_score_rescore(
     return row
 
 
-# --- Points-table versions --------------------------------------------------------------------
-
-
 def _next_version(kind: str) -> str:
     count = ScoreModel.objects.filter(kind=kind).count()
     version = f"{kind}-{count + 1}"
@@ -247,235 +234,6 @@ def score_model_approve_promotion(*, actor: User, model: ScoreModel) -> ScoreMod
     model.save(update_fields=["status", "promotion_approved_by", "activated_at"])
     audit_event_record(actor=actor, action="credit.promotion_approved", target=model)
     return model
-
-
-# --- Overrides (four eyes) --------------------------------------------------------------------
-
-
-@transaction.atomic
-def score_override_request(
-    *, actor: User, score: CreditScore, new_tier: str, justification: str
-) -> ScoreOverride:
-    """A reviewer proposes a new tier with a written justification; it counts only after a
-    second reviewer approves. Refuses a blank justification, a bad tier, a second pending one."""
-    if not selectors.is_finance(actor):
-        raise errors.NotAllowed(_("Only the finance office can override a score."))
-    justification = (justification or "").strip()
-    if not justification:
-        raise errors.OverrideJustificationMissing(_("An override needs a written justification."))
-    if new_tier not in TIERS:
-        raise errors.OverrideTierInvalid(_("The new tier must be one of A–E."), tier=new_tier)
-    CreditScore.objects.select_for_update().get(pk=score.pk)
-    if score.overrides.filter(status=ScoreOverride.Status.PENDING).exists():
-        raise errors.OverridePending(_("This score already has an override awaiting approval."))
-    override = ScoreOverride.objects.create(
-        score=score,
-        merchant_id=score.merchant_id,
-        new_tier=new_tier,
-        justification=justification,
-        requested_by=actor,
-    )
-    audit_event_record(
-        actor=actor,
-        action="credit.override_requested",
-        target=override,
-        data={"from": score.tier, "to": new_tier, "justification": justification},
-    )
-    return override
-
-
-@transaction.atomic
-def score_override_decide(
-    *, actor: User, override: ScoreOverride, approve: bool, note: str = ""
-) -> ScoreOverride:
-    """A second, different reviewer approves or rejects a pending override, once. Refuses
-    self-approval and a second decision; holds the row lock while deciding."""
-    if not selectors.is_finance(actor):
-        raise errors.NotAllowed(_("Only the finance office can decide an override."))
-    override = ScoreOverride.objects.select_for_update().get(pk=override.pk)
-    if override.requested_by_id == actor.pk:
-        raise errors.OverrideSelfApproval(
-            _("A second, different reviewer must decide an override.")
-        )
-    if override.status != ScoreOverride.Status.PENDING:
-        raise errors.OverrideAlreadyDecided(_("This override has already been decided."))
-    override.status = ScoreOverride.Status.APPROVED if approve else ScoreOverride.Status.REJECTED
-    override.decided_by = actor
-    override.decided_at = timezone.now()
-    override.decision_note = note.strip()
-    override.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_event_record(
-        actor=actor,
-        action="credit.override_approved" if approve else "credit.override_rejected",
-        target=override,
-        data={"tier": override.new_tier, "note": override.decision_note},
-    )
-    return override
-
-
-# --- Contests (data-correction requests) ------------------------------------------------------
-
-
-@transaction.atomic
-def score_contest_open(*, actor: User, merchant: Merchant, message: str) -> ScoreContest:
-    """A merchant owner contests its own latest score. Refuses anyone else's merchant."""
-    if not selectors.merchants_owned_by(user=actor).filter(pk=merchant.pk).exists():
-        raise errors.ScoreNotVisible(_("No such score."))
-    message = (message or "").strip()
-    if not message:
-        raise errors.ContestMessageMissing(_("Say which data is wrong."))
-    score = merchant.credit_scores.order_by("-computed_at", "-id").first()
-    if score is None:
-        raise errors.NoScoreYet(_("There is no score to contest yet."))
-    contest = ScoreContest.objects.create(
-        score=score, merchant=merchant, message=message, requested_by=actor
-    )
-    audit_event_record(actor=actor, action="credit.contest_opened", target=contest)
-    return contest
-
-
-@transaction.atomic
-def score_contest_resolve(
-    *, actor: User, contest: ScoreContest, accept: bool, note: str = ""
-) -> ScoreContest:
-    """The office resolves a contest once; accepting it re-scores the merchant (a new row)."""
-    if not selectors.is_finance(actor):
-        raise errors.NotAllowed(_("Only the finance office can resolve a contest."))
-    contest = ScoreContest.objects.select_for_update().get(pk=contest.pk)
-    if contest.status != ScoreContest.Status.OPEN:
-        raise errors.ContestAlreadyResolved(_("This request has already been resolved."))
-    if accept:
-        contest.rescore = credit_score_compute(
-            merchant=contest.merchant,
-            period_start=contest.score.period_start,
-            trigger=CreditScore.Trigger.CONTEST,
-        )
-    contest.status = ScoreContest.Status.ACCEPTED if accept else ScoreContest.Status.REJECTED
-    contest.resolved_by = actor
-    contest.resolved_at = timezone.now()
-    contest.resolution_note = note.strip()
-    contest.save(
-        update_fields=["status", "resolved_by", "resolved_at", "resolution_note", "rescore"]
-    )
-    audit_event_record(
-        actor=actor,
-        action="credit.contest_accepted" if accept else "credit.contest_rejected",
-        target=contest,
-    )
-    return contest
-
-
-# --- Loan outcomes and the learned card --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedOutcome:
-    merchant: Merchant
-    loan_date: date
-    amount_minor: int
-    is_defaulted: bool
-
-
-def _line_list(lines: list[int]) -> list[int]:
-    return lines[:20]
-
-
-def outcomes_parse(*, content: bytes, currency: str) -> list[ParsedOutcome]:
-    """Parse and check an outcomes CSV; raises one refusal with the counts of each problem."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise errors.OutcomesFileInvalid(_("The file is not UTF-8 text.")) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in OUTCOME_COLUMNS if c not in header]
-    if missing:
-        raise errors.OutcomesFileInvalid(
-            _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)},
-            expected=list(OUTCOME_COLUMNS),
-        )
-    records = [
-        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader
-    ]
-    if not records:
-        raise errors.OutcomesFileInvalid(_("The file has no loans."))
-    codes = {r["credit_code"].upper() for r in records}
-    merchants = {m.credit_code: m for m in Merchant.objects.filter(credit_code__in=codes)}
-    unknown, bad_dates, non_binary, bad_amounts = [], [], [], []
-    parsed: list[ParsedOutcome] = []
-    for line, record in enumerate(records, start=2):
-        merchant = merchants.get(record["credit_code"].upper())
-        if merchant is None:
-            unknown.append(line)
-        try:
-            loan_date = date.fromisoformat(record["loan_date"])
-        except ValueError:
-            bad_dates.append(line)
-            loan_date = None
-        flag = record["defaulted"].lower()
-        if flag not in YES | NO:
-            non_binary.append(line)
-        try:
-            amount_minor = money.to_minor(record["amount"], currency)
-            if amount_minor <= 0:
-                raise ValueError(record["amount"])
-        except (ValueError, ArithmeticError):
-            bad_amounts.append(line)
-            amount_minor = 0
-        if merchant and loan_date and flag in YES | NO and amount_minor > 0:
-            parsed.append(ParsedOutcome(merchant, loan_date, amount_minor, flag in YES))
-    if unknown:
-        raise errors.OutcomesUnknownCreditCodes(
-            _("%(count)d of %(rows)d rows name a credit code of no merchant here.")
-            % {"count": len(unknown), "rows": len(records)},
-            count=len(unknown),
-            rows=len(records),
-            lines=_line_list(unknown),
-        )
-    if bad_dates:
-        raise errors.OutcomesBadDates(
-            _("%(count)d of %(rows)d rows have a loan date that is not YYYY-MM-DD.")
-            % {"count": len(bad_dates), "rows": len(records)},
-            count=len(bad_dates),
-            rows=len(records),
-            lines=_line_list(bad_dates),
-        )
-    if non_binary:
-        raise errors.OutcomesNonBinary(
-            _("%(count)d of %(rows)d rows have a 'defaulted' value other than yes/no.")
-            % {"count": len(non_binary), "rows": len(records)},
-            count=len(non_binary),
-            rows=len(records),
-            lines=_line_list(non_binary),
-        )
-    if bad_amounts:
-        raise errors.OutcomesBadAmounts(
-            _("%(count)d of %(rows)d rows have an amount that is not a positive sum.")
-            % {"count": len(bad_amounts), "rows": len(records)},
-            count=len(bad_amounts),
-            rows=len(records),
-            lines=_line_list(bad_amounts),
-        )
-    defaults = sum(1 for p in parsed if p.is_defaulted)
-    repaid = len(parsed) - defaults
-    if defaults < MIN_DEFAULTS or repaid < MIN_REPAID:
-        raise errors.OutcomesTooFewDefaults(
-            _(
-                "The file has %(defaults)d defaults and %(repaid)d repaid loans; a fit needs at "
-                "least %(min_defaults)d defaults and %(min_repaid)d repaid loans."
-            )
-            % {
-                "defaults": defaults,
-                "repaid": repaid,
-                "min_defaults": MIN_DEFAULTS,
-                "min_repaid": MIN_REPAID,
-            },
-            defaults=defaults,
-            repaid=repaid,
-            minimum_defaults=MIN_DEFAULTS,
-            minimum_repaid=MIN_REPAID,
-        )
-    return parsed
 
 
 def _features_before(
