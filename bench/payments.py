@@ -352,6 +352,36 @@ def service_captures(count: int, threads: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+class ConnectionSampler:
+    """Samples PostgreSQL's sessions on the bench database every 50 ms; keeps the peak."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            with connection.cursor() as cursor:
+                while not self._stop.is_set():
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                    self.peak = max(self.peak, cursor.fetchone()[0])
+                    self._stop.wait(0.05)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> ConnectionSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--payments", type=int, default=60)
@@ -367,10 +397,15 @@ def main() -> None:
     faces = Path(settings.FACEPAY_FACES_DIR)
     processes = Processes(web_workers=args.web_workers, concurrency=2)
     try:
-        latency = latency_run(processes, args.payments, faces)
-        http_rate = http_captures(processes, args.captures, args.clients)
+        with ConnectionSampler() as sampler:
+            latency = latency_run(processes, args.payments, faces)
+            http_rate = http_captures(processes, args.captures, args.clients)
     finally:
         processes.stop()
+    # CONN_MAX_AGE=0: a connection lives for one request or one job, so the stack never holds
+    # more than one per in-flight request (the clients), per Celery process (concurrency 2 plus
+    # the main process) and this script's own.
+    bound = args.clients + 2 + 1 + 1
     service_rate = service_captures(args.captures, threads=args.clients)
     report = ledger.verify_books()
     rows = [
@@ -404,6 +439,10 @@ def main() -> None:
         f"{http_rate:.0f} |",
         f"| capture service directly, {args.clients} threads, {args.captures} captures | "
         f"{service_rate:.0f} |",
+        "",
+        f"PostgreSQL sessions on the database, sampled every 50 ms through both runs above: "
+        f"peak {sampler.peak}, bound {bound} ({args.clients} in-flight requests + 3 Celery "
+        "processes + this script; `DJANGO_CONN_MAX_AGE=0`).",
         "",
         f"Books after the run: {'consistent' if report.is_consistent else report.problems[:3]}. "
         f"Load average at the end (other work shares these cores): "

@@ -17,6 +17,11 @@ app.conf.beat_schedule = {
         "task": "payments.tasks.payment_attempts_expire_task",
         "schedule": 60.0,
     },
+    "payments-redrive-undecided": {
+        "task": "payments.tasks.payment_attempts_redrive_task",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},  # sweeps queued while no worker ran are dropped, not piled
+    },
     "payments-nightly-settlement": {
         "task": "payments.tasks.settlement_run_task",
         "schedule": crontab(hour=2, minute=0),

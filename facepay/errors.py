@@ -6,6 +6,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -53,6 +57,16 @@ class RateLimited(FacePayError):
     code, http_status = "rate_limited", 429
 
 
+class ServiceUnavailable(FacePayError):
+    """Redis (cache, broker, channel layer) is unreachable: try again shortly."""
+
+    code, http_status = "service_unavailable", 503
+
+
+# Raised by the cache, the broker and the channel layer while Redis is down.
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, BrokerUnavailable)
+
+
 def error_body(code: str, message: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "extra": extra or {}}}
 
@@ -73,6 +87,8 @@ _DRF_CODES: dict[type[drf_exceptions.APIException], str] = {
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API refusal in the single error shape; unknown exceptions stay 500s."""
+    if isinstance(exc, OUTAGE_ERRORS):
+        exc = ServiceUnavailable(_("The service is briefly unavailable. Please try again."))
     if isinstance(exc, FacePayError):
         return Response(error_body(exc.code, exc.message, exc.extra), status=exc.http_status)
     if isinstance(exc, Http404):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +20,45 @@ from facepay.celery import app as celery_app
 from facepay.face.engine import get_engine
 
 Check = dict[str, Any]
+HEARTBEAT_KEY = "facepay:worker:heartbeat"
+logger = logging.getLogger(__name__)
+
+
+def worker_heartbeat_stamp(hostname: str) -> None:
+    """Record that a worker is alive now (the worker calls this every few seconds)."""
+    cache.set(
+        HEARTBEAT_KEY,
+        {"hostname": hostname, "at": time.time()},
+        timeout=settings.FACEPAY_WORKER_HEARTBEAT_MAX_AGE,
+    )
+
+
+def worker_heartbeat_start(hostname: str) -> threading.Thread:
+    """A daemon thread in the worker's main process that stamps the heartbeat until it dies."""
+
+    def beat() -> None:
+        while True:
+            try:
+                worker_heartbeat_stamp(hostname)
+            except Exception as exc:  # Redis down: keep trying, the worker itself waits too
+                logger.warning("worker heartbeat not stamped: %s", exc)
+            time.sleep(settings.FACEPAY_WORKER_HEARTBEAT_SECONDS)
+
+    thread = threading.Thread(target=beat, name="facepay-heartbeat", daemon=True)
+    thread.start()
+    return thread
+
+
+def check_worker() -> Check:
+    """A Celery worker stamped its heartbeat lately (red within the max age of its death)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "mode": "in-process"}
+    stamp = cache.get(HEARTBEAT_KEY)
+    if not stamp:
+        return {"ok": False, "error": "no worker heartbeat", "code": "worker_down"}
+    age = round(time.time() - stamp["at"], 1)
+    ok = age <= settings.FACEPAY_WORKER_HEARTBEAT_MAX_AGE
+    return {"ok": ok, "hostname": stamp["hostname"], "heartbeat_age_s": age}
 
 
 def check_database() -> Check:
@@ -73,7 +114,13 @@ CHECKS: dict[str, Callable[[], Check]] = {
     "celery_broker": check_celery_broker,
     "channel_layer": check_channel_layer,
     "face_models": check_face_models,
+    "worker": check_worker,
 }
+
+
+def register(name: str, check: Callable[[], Check]) -> None:
+    """An app adds its own component (payments adds `queue` in its AppConfig.ready)."""
+    CHECKS[name] = check
 
 
 def run_checks() -> tuple[bool, dict[str, Check]]:

@@ -115,7 +115,11 @@ if IS_EMBEDDED_DATABASE:
     }
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    # 0: a connection per request, closed at its end. Under ASGI every request runs in a thread of
+    # its own, so persistent connections (CONN_MAX_AGE > 0) pile up per thread and are never
+    # reused (Django's docs; seen 26 → 88 connections in 90 s and "too many clients"). The bound
+    # this gives is in README's production block.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The same options however SQLite was chosen (a sqlite:// DATABASE_URL included).
@@ -151,7 +155,21 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # channels-redis waits on Redis (BZPOPMIN) 5 s at a time for a socket's
+                        # next message; redis-py's default 5 s read timeout fired first, and the
+                        # consumer dropped every idle socket after 5 s. The read timeout must
+                        # stay well above that wait; keepalive notices a dead peer instead.
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                        "retry_on_timeout": True,
+                    }
+                ],
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -162,10 +180,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("FACEPAY_TASK_SOFT_TIME_LIMIT", default=30)
 CELERY_TASK_TIME_LIMIT = env.int("FACEPAY_TASK_TIME_LIMIT", default=60)
-# A job whose worker died unacknowledged is redelivered after this many seconds.
+# A job whose worker died unacknowledged is redelivered after this many seconds; it must stay
+# above the task time limit (or a running job is handed out twice). Attempts do not wait for it:
+# the sweeper (payments-redrive-undecided, below) re-drives them within seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("FACEPAY_BROKER_VISIBILITY_TIMEOUT", default=300)
+    "visibility_timeout": env.int("FACEPAY_BROKER_VISIBILITY_TIMEOUT", default=120),
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
 }
+# Never give up on the broker: the worker waits out a Redis outage of any length (a supervisor
+# restarts it if it dies anyway; README, production).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# How often the worker stamps its heartbeat for /healthz, and how old a stamp may be.
+FACEPAY_WORKER_HEARTBEAT_SECONDS = env.int("FACEPAY_WORKER_HEARTBEAT_SECONDS", default=5)
+FACEPAY_WORKER_HEARTBEAT_MAX_AGE = env.int("FACEPAY_WORKER_HEARTBEAT_MAX_AGE", default=20)
+# /healthz turns red when an attempt has waited longer than this for its recognition.
+FACEPAY_QUEUE_MAX_AGE_SECONDS = env.int("FACEPAY_QUEUE_MAX_AGE_SECONDS", default=30)
 CELERY_TIMEZONE = "Asia/Shanghai"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -298,6 +330,10 @@ FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE = env.float(
 # Payments (issue 6)
 FACEPAY_MAX_TOP_UP_MINOR = env.int("FACEPAY_MAX_TOP_UP_MINOR", default=2_000_000)
 FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120)
+# The sweeper re-drives an attempt still `created` after this many seconds, or `recognising`
+# after the second figure (payments/services/recovery.py); both well inside the TTL.
+FACEPAY_REDRIVE_CREATED_SECONDS = env.int("FACEPAY_REDRIVE_CREATED_SECONDS", default=5)
+FACEPAY_REDRIVE_RECOGNISING_SECONDS = env.int("FACEPAY_REDRIVE_RECOGNISING_SECONDS", default=15)
 FACEPAY_STEP_UP_MAX_TRIES = env.int("FACEPAY_STEP_UP_MAX_TRIES", default=3)
 FACEPAY_STEP_UP_MARGIN = env.float("FACEPAY_STEP_UP_MARGIN", default=0.15)
 FACEPAY_STEP_UP_GALLERY_SIZE = env.int("FACEPAY_STEP_UP_GALLERY_SIZE", default=50_000)

@@ -66,6 +66,7 @@ class PaymentAttemptCreateApi(TerminalApi):
         else:
             frames = [_decode_base64(f, field="frames") for f in values.get("frames", [])]
             depth = _decode_base64(values["depth"], field="depth") if values.get("depth") else None
+        services.recognition_require_available()
         attempt = services.payment_attempt_create(
             terminal=request.auth,
             amount_minor=values["amount_minor"],

@@ -10,3 +10,7 @@ class PaymentsConfig(AppConfig):
         from payments.customer_wallet import LedgerWalletBook
 
         wallet.register(LedgerWalletBook())
+        from facepay import health
+        from payments.services.recovery import queue_health
+
+        health.register("queue", queue_health)

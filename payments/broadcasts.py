@@ -7,6 +7,7 @@ Event `payment.status` carries `{"type": "payment.status", "attempt": PaymentAtt
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -17,6 +18,7 @@ from payments.models import PaymentAttempt
 from payments.serializers import PaymentAttemptOutput
 
 EVENT_PAYMENT_STATUS = "payment.status"
+logger = logging.getLogger(__name__)
 
 
 def terminal_group(terminal_id: int) -> str:
@@ -45,7 +47,12 @@ def _send(groups: list[str], event: dict[str, Any]) -> None:
         return
     send = async_to_sync(layer.group_send)
     for group in groups:
-        send(group, event)
+        try:
+            send(group, event)
+        except Exception as exc:
+            # Redis is down: the change is committed; a screen re-reads the attempt when its
+            # socket reconnects, so a lost push must not turn the request into a 500.
+            logger.warning("push to %s lost: %s: %s", group, type(exc).__name__, exc)
 
 
 def payment_attempt_changed(attempt: PaymentAttempt) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -11,6 +12,8 @@ from customers import selectors as customer_selectors
 from facepay.models import User
 from merchants import selectors as merchant_selectors
 from payments import broadcasts, selectors
+
+logger = logging.getLogger(__name__)
 
 
 def _current_user(user: User | None) -> User | None:
@@ -54,8 +57,13 @@ class PaymentStatusConsumer(AsyncJsonWebsocketConsumer):
         if group is None:
             await self.close(code=4403)
             return
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as exc:  # Redis is down: refuse the handshake; the screen retries
+            logger.warning("socket refused, channel layer unavailable: %s", exc)
+            await self.close(code=1013)  # "try again later"
+            return
         self.group_name = group
-        await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:

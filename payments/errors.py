@@ -16,6 +16,12 @@ class LedgerUnbalanced(PaymentError):
     code, http_status = "ledger_unbalanced", 500
 
 
+class RecognitionUnavailable(PaymentError):
+    """No worker is alive, or Redis is down: a face payment would wait; offer the payment code."""
+
+    code, http_status = "recognition_unavailable", 503
+
+
 class InsufficientBalance(PaymentError):
     code, http_status = "insufficient_balance", 402
 

@@ -1,19 +1,38 @@
 """The only writer of journal entries and account balances.
 
-Every entry's postings sum to zero (checked here before anything is written); accounts are
-locked in primary-key order (select_for_update) so concurrent posters never deadlock; an owned
-account (customer wallet, merchant payable) never goes below zero (checked here under the lock
-and again by a database constraint). Entries are immutable: corrections are new entries.
+Every entry's postings sum to zero (checked here before anything is written); an owned account
+(customer wallet, merchant payable) never goes below zero (checked here under the lock and again
+by a database constraint). Entries are immutable: corrections are new entries.
+
+Lock order: every money movement (capture, refund, dispute refund, top-up, withdrawal,
+settlement) takes its row locks in this one order, so no two of them can wait on each other in
+a cycle:
+
+1. the payment attempt rows it is about (one attempt; settlement: the merchant's unsettled
+   attempts, then its unsettled refunds, each in id order);
+2. the customer's wallet;
+3. the merchant's payable;
+4. platform accounts (fee revenue, funding clearing, bank settlement clearing), in id order.
+
+`_apply` locks the accounts of an entry in that order (`LOCK_RANK`, then id), and a service that
+locks an account before posting (capture locks the wallet to read the day's spending) takes only
+locks that come earlier. The journal entry row is inserted before any account lock: a concurrent
+duplicate reference waits on the unique index, holding no account. A deadlock that still happens
+(PostgreSQL breaks it by failing one transaction) is retried once by `deadlock_retried` around the
+service's transaction; it never reaches the caller as a 500.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -30,6 +49,47 @@ from payments.models import (
 )
 
 Line = tuple[Account, int]  # (account, signed amount in minor units)
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+# Position of each account kind in the lock order (module docstring); ties go by id.
+LOCK_RANK: dict[str, int] = {
+    Account.Kind.CUSTOMER_WALLET: 0,
+    Account.Kind.MERCHANT_PAYABLE: 1,
+    Account.Kind.PLATFORM_FEE_REVENUE: 2,
+    Account.Kind.FUNDING_CLEARING: 2,
+    Account.Kind.BANK_SETTLEMENT_CLEARING: 2,
+}
+DEADLOCK_SQLSTATE = "40P01"
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """True for PostgreSQL's "deadlock detected" (SQLSTATE 40P01), as Django raises it."""
+    cause = exc.__cause__
+    return isinstance(exc, OperationalError) and (
+        getattr(cause, "sqlstate", None) == DEADLOCK_SQLSTATE
+        or getattr(cause, "pgcode", None) == DEADLOCK_SQLSTATE
+    )
+
+
+def deadlock_retried(service: Callable[P, R]) -> Callable[P, R]:
+    """Run a service's whole (durable) transaction again, once, if PostgreSQL broke a deadlock.
+
+    The failed attempt was rolled back entirely and its on-commit pushes never ran, so the second
+    run starts from committed state; a second deadlock is raised.
+    """
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return service(*args, **kwargs)
+        except OperationalError as exc:
+            if not is_deadlock(exc) or transaction.get_connection().in_atomic_block:
+                raise
+            logger.warning("%s: deadlock broken by the database, retrying once", service.__name__)
+        return service(*args, **kwargs)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -84,11 +144,13 @@ def _check_lines(lines: Sequence[Line], currency: str) -> dict[int, int]:
 
 
 def _apply(deltas: dict[int, int]) -> dict[int, Account]:
-    """Lock the accounts in a stable order, refuse a negative owned balance, update balances."""
-    locked = {
-        account.pk: account
-        for account in Account.objects.select_for_update().filter(pk__in=deltas).order_by("pk")
-    }
+    """Lock the accounts in the lock order, refuse a negative owned balance, update balances."""
+    kinds = dict(Account.objects.filter(pk__in=deltas).values_list("pk", "kind"))
+    locked: dict[int, Account] = {}
+    for pk in sorted(deltas, key=lambda pk: (LOCK_RANK.get(kinds.get(pk, ""), 3), pk)):
+        account = Account.objects.select_for_update().filter(pk=pk).first()
+        if account is not None:
+            locked[pk] = account
     for pk, delta in deltas.items():
         account = locked[pk]
         if account.is_owned and account.balance_minor + delta < 0:
@@ -308,10 +370,13 @@ def _verify(report: BooksReport) -> None:
 
 
 __all__ = [
+    "LOCK_RANK",
     "BooksReport",
     "EntrySpec",
     "IntegrityError",
+    "deadlock_retried",
     "entry_by_reference",
+    "is_deadlock",
     "payable_account",
     "platform_account",
     "post",

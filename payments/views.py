@@ -30,6 +30,9 @@ TERMINAL_TEXT = {
     "online": _("Live"),
     "offline": _("Offline: reconnecting"),
     "step_up_wrong": _("Those digits are not right: %(left)s tries left"),
+    "unavailable": _("Face payment is not available right now"),
+    "unknown": _("Checking this payment…"),
+    "unknown_detail": _("The payment's state could not be read yet. Do not start it again."),
 }
 DECLINE_TEXT = {
     "no_match": _("Face not recognised. Try again, or pay with a code."),
@@ -57,6 +60,8 @@ DECLINE_TEXT = {
     "pin_invalid": _("Phone number or PIN is not right."),
     "pin_locked": _("Too many wrong PINs: try again later."),
     "camera_error": _("The camera could not be opened."),
+    "recognition_unavailable": _("Recognition is not running. Please pay with the payment code."),
+    "service_unavailable": _("The service is briefly unavailable. Please try again."),
     "default": _("The payment did not go through."),
 }
 

@@ -14,6 +14,7 @@ from payments.services.recognition import (
     payment_attempt_recognise,
     probe_frames,
 )
+from payments.services.recovery import payment_attempts_redrive, recognition_require_available
 from payments.services.refunds import dispute_decide, dispute_open, refund_create
 from payments.services.settlement import settlement_batch_create, settlement_cutoff, settlement_run
 from payments.services.wallets import wallet_top_up, wallet_withdraw
@@ -31,7 +32,9 @@ __all__ = [
     "payment_attempt_recognise",
     "payment_attempt_step_up",
     "payment_attempts_expire",
+    "payment_attempts_redrive",
     "probe_frames",
+    "recognition_require_available",
     "refund_create",
     "settlement_batch_create",
     "settlement_cutoff",

@@ -53,6 +53,7 @@ def _shanghai_day_start(moment: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def _capture(
     *, terminal: Terminal | None, attempt_id: UUID | str

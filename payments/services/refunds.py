@@ -102,6 +102,7 @@ def _refund_locked(
     return refund
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def refund_create(
     *,
@@ -196,6 +197,7 @@ def dispute_open(*, customer_id: int, attempt_id: UUID | str, reason: str) -> Di
         raise errors.DisputeAlreadyOpen(_("This payment already has an open dispute.")) from exc
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def dispute_decide(
     *, dispute_id: int, decided_by: User | None, is_upheld: bool, note: str = ""

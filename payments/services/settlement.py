@@ -49,34 +49,47 @@ def settlement_run(*, now: datetime | None = None) -> list[SettlementBatch]:
     return batches
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def settlement_batch_create(
     *, merchant_id: int, currency: str, cutoff: datetime
 ) -> SettlementBatch | None:
     """One merchant's batch up to `cutoff`, under the payable account's lock; None if nothing is
-    due or that business day was already settled."""
+    due or that business day was already settled.
+
+    Locks follow the ledger's lock order: the attempts and refunds it settles first (a refund
+    holds its attempt before the payable), then the payable.
+    """
     business_date = (timezone.localtime(cutoff) - timedelta(seconds=1)).date()
+    payments = (
+        PaymentAttempt.objects.select_for_update(of=("self",))
+        .filter(
+            merchant_id=merchant_id,
+            currency=currency,
+            status=PaymentAttempt.Status.CAPTURED,
+            settlement_batch__isnull=True,
+            captured_at__lt=cutoff,
+        )
+        .order_by("pk")
+    )
+    refunds = (
+        Refund.objects.select_for_update(of=("self",))
+        .filter(
+            attempt__merchant_id=merchant_id,
+            currency=currency,
+            settlement_batch__isnull=True,
+            created_at__lt=cutoff,
+        )
+        .order_by("pk")
+    )
+    payment_ids = list(payments.values_list("pk", flat=True))
+    refund_ids = list(refunds.values_list("pk", flat=True))
     payable = ledger.payable_account(merchant_id=merchant_id, currency=currency)
     Account.objects.select_for_update().filter(pk=payable.pk).first()
     if SettlementBatch.objects.filter(
         merchant_id=merchant_id, currency=currency, business_date=business_date
     ).exists():
         return None
-    payments = PaymentAttempt.objects.select_for_update().filter(
-        merchant_id=merchant_id,
-        currency=currency,
-        status=PaymentAttempt.Status.CAPTURED,
-        settlement_batch__isnull=True,
-        captured_at__lt=cutoff,
-    )
-    refunds = Refund.objects.select_for_update().filter(
-        attempt__merchant_id=merchant_id,
-        currency=currency,
-        settlement_batch__isnull=True,
-        created_at__lt=cutoff,
-    )
-    payment_ids = list(payments.values_list("pk", flat=True))
-    refund_ids = list(refunds.values_list("pk", flat=True))
     if not payment_ids and not refund_ids:
         return None
     totals = PaymentAttempt.objects.filter(pk__in=payment_ids).aggregate(

@@ -99,6 +99,7 @@ def _card_movement(
     return existing
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def wallet_top_up(
     *,
@@ -127,6 +128,7 @@ def wallet_top_up(
     )
 
 
+@ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def wallet_withdraw(
     *,

@@ -98,6 +98,7 @@ function render(attempt) {
   state.attempt = attempt;
   show("screen-status");
   root.dataset.status = attempt.status;
+  $("to-code").hidden = true;
   $("step-up").hidden = attempt.status !== "step_up_required";
   // Confirm-free: the recognition job is capturing already, there is nothing to tap.
   $("confirm").hidden = attempt.status !== "awaiting_confirmation" || attempt.is_confirm_free;
@@ -141,6 +142,8 @@ function connectSocket() {
   socket.onopen = () => {
     $("link-state").textContent = text.online;
     $("link-state").className = "badge badge-ok";
+    // Pushes sent while the socket was down are lost: read the attempt's true state again.
+    refresh();
   };
   socket.onmessage = (message) => {
     const event = JSON.parse(message.data);
@@ -151,6 +154,18 @@ function connectSocket() {
     $("link-state").className = "badge badge-warn";
     setTimeout(connectSocket, 2000);
   };
+}
+
+async function refresh() {
+  if (!state.attempt?.id) return false;
+  let result;
+  try {
+    result = await signedFetch("GET", `${root.dataset.api}${state.attempt.id}/`);
+  } catch {
+    return false;
+  }
+  if (result.ok) render(result.data);
+  return result.ok;
 }
 
 function startPolling() {
@@ -167,13 +182,28 @@ function stopPolling() {
   state.poller = null;
 }
 
+const OUTAGES = ["recognition_unavailable", "service_unavailable"];
+
 function showError(result) {
   show("screen-status");
   const code = result.data?.error?.code || "default";
-  setStatus(text.declined, text.reasons[code] || result.data?.error?.message || text.reasons.default);
+  const reason = text.reasons[code] || result.data?.error?.message || text.reasons.default;
+  // An outage is not a refusal: say so plainly and offer the payment code, which needs no worker.
+  setStatus(OUTAGES.includes(code) ? text.unavailable : text.declined, reason);
+  $("to-code").hidden = !OUTAGES.includes(code);
   $("step-up").hidden = true;
   $("confirm").hidden = true;
   $("restart").hidden = false;
+}
+
+function showUnknown() {
+  // The answer was lost or refused and the state could not be read: never guess "Declined".
+  show("screen-status");
+  setStatus(text.unknown, text.unknown_detail);
+  $("step-up").hidden = true;
+  $("confirm").hidden = true;
+  $("restart").hidden = true;
+  startPolling();
 }
 
 // ---- camera --------------------------------------------------------------------------------
@@ -235,7 +265,12 @@ async function payWithCode(event) {
 }
 
 async function act(action, payload) {
-  const result = await signedFetch("POST", `${root.dataset.api}${state.attempt.id}/${action}/`, payload);
+  let result;
+  try {
+    result = await signedFetch("POST", `${root.dataset.api}${state.attempt.id}/${action}/`, payload);
+  } catch {
+    result = { ok: false, data: null };
+  }
   if (result.ok) return render(result.data);
   if (result.data?.error?.code === "step_up_wrong") {
     const left = result.data.error.extra.attempts_left;
@@ -246,7 +281,9 @@ async function act(action, payload) {
     state.attempt.decline_code = "step_up_failed";
     return render({ ...state.attempt });
   }
-  showError(result);
+  // A refusal of a confirm or cancel (409: already captured, declined, expired…) says the
+  // attempt moved on: show what it is now, read from the server, never the refusal's guess.
+  if (!(await refresh())) showUnknown();
 }
 
 function renderDigits() {
@@ -277,6 +314,7 @@ $("confirm-yes").addEventListener("click", () => act("confirm"));
 $("confirm-no").addEventListener("click", () => act("cancel"));
 $("pay-face").addEventListener("click", payWithFace);
 $("pay-code").addEventListener("click", () => show("screen-code"));
+$("to-code").addEventListener("click", () => show("screen-code"));
 $("code-form").addEventListener("submit", payWithCode);
 for (const button of root.querySelectorAll("[data-action=restart]")) button.addEventListener("click", restart);
 $("pair-form").addEventListener("submit", (event) => {

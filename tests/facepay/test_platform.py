@@ -32,6 +32,8 @@ def test_healthz_reports_every_component_ok_in_embedded_mode(client: Client) -> 
         "celery_broker",
         "channel_layer",
         "face_models",
+        "worker",
+        "queue",
     }
     assert all(component["ok"] for component in body["components"].values())
     assert body["components"]["channel_layer"]["backend"] == "InMemoryChannelLayer"

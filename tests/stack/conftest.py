@@ -14,12 +14,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
+from celery import Celery
 from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
@@ -65,9 +67,43 @@ class Stack:
     base_url: str
     ws_url: str
     server: subprocess.Popen[bytes]
+    app: Celery = celery_app
     worker: subprocess.Popen[bytes] | None = None
     worker_name: str = ""
+    beat: subprocess.Popen[bytes] | None = None
     _logs: list[object] = field(default_factory=list)
+
+    def start_beat(self, tmp_dir: Path) -> None:
+        """Celery beat with the production schedule (the sweeper runs every 5 s)."""
+        log = open(LOG_DIR / f"beat-{uuid.uuid4().hex[:8]}.log", "wb")  # noqa: SIM115
+        self._logs.append(log)
+        self.beat = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "facepay",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={tmp_dir / 'beat-schedule'}",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop_beat(self) -> None:
+        if self.beat is not None and self.beat.poll() is None:
+            os.killpg(self.beat.pid, signal.SIGTERM)
+            try:
+                self.beat.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.beat.pid, signal.SIGKILL)
+                self.beat.wait(timeout=10)
+        self.beat = None
 
     def start_worker(self, concurrency: int = 2) -> None:
         self.worker_name = f"stack-{uuid.uuid4().hex[:8]}@127.0.0.1"
@@ -99,9 +135,18 @@ class Stack:
                 raise RuntimeError(
                     f"Celery worker exited with {self.worker.returncode}; see {log.name}"
                 )
-            if celery_app.control.ping(destination=[self.worker_name], timeout=0.5):
+            if self.app.control.ping(destination=[self.worker_name], timeout=0.5):
+                break
+        else:
+            raise RuntimeError(f"Celery worker did not answer a ping within 60 s; see {log.name}")
+        while time.monotonic() < deadline:  # face payments wait for the worker's heartbeat
+            if self.health()["components"]["worker"]["ok"]:
                 return
-        raise RuntimeError(f"Celery worker did not answer a ping within 60 s; see {log.name}")
+            time.sleep(0.2)
+        raise RuntimeError(f"no worker heartbeat in /healthz within 60 s; see {log.name}")
+
+    def health(self) -> dict:
+        return httpx.get(f"{self.base_url}/healthz", timeout=10).json()
 
     def kill_worker(self) -> None:
         """SIGKILL the whole worker process group, as a crashed machine would."""
@@ -147,8 +192,20 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         "DJANGO_LANGUAGE_CODE": "en",  # tests read English msgids; browsers may ask for Chinese
     }
     celery_app.control.purge()  # jobs left by an earlier run refer to rows that no longer exist
+    try:
+        with launch_stack(env, log_name="asgi") as running:
+            yield running
+    finally:
+        _wait_for_other_sessions_to_leave(django_db_blocker)
+
+
+@contextmanager
+def launch_stack(
+    env: dict[str, str], *, log_name: str, app: Celery = celery_app
+) -> Iterator[Stack]:
+    """uvicorn and one Celery worker with this environment; both stopped on the way out."""
     port = _free_port()
-    server_log = open(LOG_DIR / "asgi.log", "wb")  # noqa: SIM115
+    server_log = open(LOG_DIR / f"{log_name}.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(
         [
             sys.executable,
@@ -173,16 +230,17 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         base_url=f"http://127.0.0.1:{port}",
         ws_url=f"ws://127.0.0.1:{port}",
         server=server,
+        app=app,
         _logs=[server_log],
     )
     try:
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
-                raise RuntimeError(f"ASGI server exited with {server.returncode}; see asgi.log")
+                raise RuntimeError(f"ASGI server exited with {server.returncode}; see {log_name}")
             try:
-                if httpx.get(f"{running.base_url}/healthz", timeout=2).status_code < 500:
-                    break
+                httpx.get(f"{running.base_url}/healthz", timeout=2)  # red until a worker beats
+                break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
@@ -191,12 +249,12 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         running.start_worker()
         yield running
     finally:
+        running.stop_beat()
         running.stop_worker()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         for log in running._logs:
             log.close()  # type: ignore[attr-defined]
-        _wait_for_other_sessions_to_leave(django_db_blocker)
 
 
 def _wait_for_other_sessions_to_leave(django_db_blocker: object, seconds: float = 15) -> None:

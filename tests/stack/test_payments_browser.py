@@ -47,7 +47,7 @@ def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
     sign_in(dashboard, stack.base_url, merchant.owner.username)
     dashboard.goto(f"{stack.base_url}/merchants/")
     dashboard.wait_for_function(
-        "document.getElementById('live-badge').classList.length > 1", timeout=15000
+        "() => document.getElementById('live-badge').classList.length > 1", timeout=15000
     )
     payments_before = dashboard.locator("[data-figure=payments]").first.inner_text()
 
