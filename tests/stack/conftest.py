@@ -218,6 +218,9 @@ def launch_stack(
             str(port),
             "--workers",
             "1",
+            # Open WebSockets and keep-alive sockets would otherwise hold shutdown open.
+            "--timeout-graceful-shutdown",
+            "5",
         ],
         cwd=REPO,
         env=env,
@@ -252,7 +255,11 @@ def launch_stack(
         running.stop_beat()
         running.stop_worker()
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a stuck shutdown must not fail the suite's last test
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
         for log in running._logs:
             log.close()  # type: ignore[attr-defined]
 
