@@ -165,14 +165,30 @@ class GalleryIndex:
         for row, (key, vector) in enumerate(latest.items()):
             vectors[row] = vector
             keys[row] = key
+        self.load(keys, vectors, count=len(latest))
+
+    def load(self, keys: np.ndarray, vectors: np.ndarray, *, count: int) -> None:
+        """Replace the whole content with rows [0, count) of these arrays, which the index takes
+        over (no copy: a worker loading 1 M templates holds them once). Keys must be unique."""
+        if vectors.dtype != np.float32 or vectors.shape[1:] != (self.dimension,):
+            raise errors.GalleryDimensionMismatch(
+                f"Expected {self.dimension}-d float32 rows.",
+                expected=self.dimension,
+                actual=int(vectors.shape[1]) if vectors.ndim == 2 else 0,
+            )
         codes = np.zeros((len(vectors), self._bits // 8), dtype=np.uint8)
-        for start in range(0, len(latest), 65_536):  # bounded temporaries
-            end = min(start + 65_536, len(latest))
+        for start in range(0, count, 65_536):  # bounded temporaries
+            end = min(start + 65_536, count)
+            norms = np.linalg.norm(vectors[start:end], axis=1, keepdims=True)
+            vectors[start:end] /= np.where(norms > 0, norms, 1)
             codes[start:end] = _sign_bits(vectors[start:end], self._bits)
+        row_of = {int(key): row for row, key in enumerate(keys[:count].tolist())}
+        if len(row_of) != count:
+            raise ValueError("gallery keys must be unique")
         with self._lock:
             self._vectors, self._codes, self._keys = vectors, codes, keys
-            self._count = len(latest)
-            self._row_of = {key: row for row, key in enumerate(latest)}
+            self._count = count
+            self._row_of = row_of
 
     def add(self, key: int, vector: np.ndarray) -> None:
         """Insert or replace one key's vector; searchable when this returns."""
