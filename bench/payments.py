@@ -286,12 +286,15 @@ def latency_run(processes: Processes, count: int, faces: Path) -> dict[str, list
 
 
 MERCHANTS = 8  # one terminal each; set by --merchants
+PEOPLE: list[Customer] = []
 
 
 def prepared_attempts(count: int, customers: int) -> tuple[list[PaymentAttempt], list]:  # type: ignore[type-arg]
     """Attempts already matched (awaiting confirmation), spread over customers and terminals."""
-    people = [enrolled_customer(amount_minor=1_900_000) for _ in range(customers)]
-    Customer.objects.filter(pk__in=[p.pk for p in people]).update(daily_limit_minor=10**12)
+    while len(PEOPLE) < customers:  # enrolled once, shared by the runs (enrolling is slow)
+        PEOPLE.append(enrolled_customer(amount_minor=1_900_000))
+        Customer.objects.filter(pk=PEOPLE[-1].pk).update(daily_limit_minor=10**12)
+    people = PEOPLE[:customers]
     credentials = [
         terminal_with_secret(store__merchant=MerchantFactory()) for _ in range(MERCHANTS)
     ]
@@ -375,7 +378,7 @@ def profiled_captures(count: int, customers: int, top: int = 25) -> str:
             secret=found.secret, method="POST", path=path, body=b"", terminal_id=found.key_id
         )
         extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()}
-        response = client.post(path, content_type="application/json", **extra)
+        response = client.post(path, data="", content_type="application/json", **extra)
         if response.status_code != 200:
             raise RuntimeError(response.content[:200])
 
@@ -387,6 +390,9 @@ def profiled_captures(count: int, customers: int, top: int = 25) -> str:
         confirm(attempt)
     profile.disable()
     each = 1000 * (time.perf_counter() - started) / (count - 1)
+    dump = REPO / "test-artifacts" / "bench" / "captures.prof"
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    profile.dump_stats(dump)  # for pstats: callers of any entry
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
     stats.sort_stats("tottime").print_stats(top)
@@ -443,6 +449,9 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL (PostgreSQL scratch database) and REDIS_URL")
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)  # a scratch database: start empty
+    if args.captures == 0:  # --captures 0 --profile N: only the profile
+        print(profiled_captures(args.profile, customers=min(args.customers or 50, args.profile)))
+        return
     faces = Path(settings.FACEPAY_FACES_DIR)
     processes = Processes(web_workers=args.web_workers, concurrency=2)
     try:
