@@ -285,17 +285,25 @@ def latency_run(processes: Processes, count: int, faces: Path) -> dict[str, list
     return results
 
 
+MERCHANTS = 8  # one terminal each; set by --merchants
+PEOPLE: list[Customer] = []
+
+
 def prepared_attempts(count: int, customers: int) -> tuple[list[PaymentAttempt], list]:  # type: ignore[type-arg]
     """Attempts already matched (awaiting confirmation), spread over customers and terminals."""
-    people = [enrolled_customer(amount_minor=1_900_000) for _ in range(customers)]
-    Customer.objects.filter(pk__in=[p.pk for p in people]).update(daily_limit_minor=10**12)
-    credentials = [terminal_with_secret(store__merchant=MerchantFactory()) for _ in range(4)]
+    while len(PEOPLE) < customers:  # enrolled once, shared by the runs (enrolling is slow)
+        PEOPLE.append(enrolled_customer(amount_minor=1_900_000))
+        Customer.objects.filter(pk=PEOPLE[-1].pk).update(daily_limit_minor=10**12)
+    people = PEOPLE[:customers]
+    credentials = [
+        terminal_with_secret(store__merchant=MerchantFactory()) for _ in range(MERCHANTS)
+    ]
     now = timezone.now()
     attempts = PaymentAttempt.objects.bulk_create(
         PaymentAttempt(
-            terminal=credentials[n % 4].terminal,
-            store_id=credentials[n % 4].terminal.store_id,
-            merchant_id=credentials[n % 4].terminal.store.merchant_id,
+            terminal=credentials[n % MERCHANTS].terminal,
+            store_id=credentials[n % MERCHANTS].terminal.store_id,
+            merchant_id=credentials[n % MERCHANTS].terminal.store.merchant_id,
             idempotency_key=uuid.uuid4().hex,
             amount_minor=500 + n % 700,
             currency="CNY",
@@ -310,8 +318,8 @@ def prepared_attempts(count: int, customers: int) -> tuple[list[PaymentAttempt],
     return attempts, credentials
 
 
-def http_captures(processes: Processes, count: int, clients: int) -> float:
-    attempts, credentials = prepared_attempts(count, customers=max(clients * 2, 32))
+def http_captures(processes: Processes, count: int, clients: int, customers: int) -> float:
+    attempts, credentials = prepared_attempts(count, customers=customers)
     local = threading.local()
 
     def confirm(attempt: PaymentAttempt) -> int | str:
@@ -334,8 +342,8 @@ def http_captures(processes: Processes, count: int, clients: int) -> float:
     return count / elapsed
 
 
-def service_captures(count: int, threads: int) -> float:
-    attempts, credentials = prepared_attempts(count, customers=max(threads * 2, 32))
+def service_captures(count: int, threads: int, customers: int) -> float:
+    attempts, credentials = prepared_attempts(count, customers=customers)
     terminals = {c.terminal.pk: c.terminal for c in credentials}
 
     def confirm(attempt: PaymentAttempt) -> None:
@@ -350,6 +358,46 @@ def service_captures(count: int, threads: int) -> float:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(confirm, attempts))
     return count / (time.perf_counter() - started)
+
+
+def profiled_captures(count: int, customers: int, top: int = 25) -> str:
+    """cProfile of `count` captures in one thread: through the signed HTTP stack in-process
+    (Django's test client: middleware, terminal signature, DRF, the service), then the top
+    entries by own time and by cumulative time."""
+    import cProfile
+    import pstats
+
+    attempts, credentials = prepared_attempts(count, customers=customers)
+    by_terminal = {c.terminal.pk: c for c in credentials}
+    client = Client()
+
+    def confirm(attempt: PaymentAttempt) -> None:
+        found = by_terminal[attempt.terminal_id]
+        path = f"{CREATE}{attempt.public_id}/confirm/"
+        headers = sign_request(
+            secret=found.secret, method="POST", path=path, body=b"", terminal_id=found.key_id
+        )
+        extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()}
+        response = client.post(path, data="", content_type="application/json", **extra)
+        if response.status_code != 200:
+            raise RuntimeError(response.content[:200])
+
+    confirm(attempts[0])  # warm-up (imports, first connection)
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    for attempt in attempts[1:]:
+        confirm(attempt)
+    profile.disable()
+    each = 1000 * (time.perf_counter() - started) / (count - 1)
+    dump = REPO / "test-artifacts" / "bench" / "captures.prof"
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    profile.dump_stats(dump)  # for pstats: callers of any entry
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return f"{count - 1} signed HTTP captures in one thread, {each:.1f} ms each\n{out.getvalue()}"
 
 
 class ConnectionSampler:
@@ -388,25 +436,43 @@ def main() -> None:
     parser.add_argument("--captures", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--customers", type=int, default=0, help="0: one per capture")
+    parser.add_argument("--merchants", type=int, default=8)
+    parser.add_argument("--skip-latency", action="store_true", help="only the capture rates")
+    parser.add_argument("--profile", type=int, default=0, help="profile this many captures")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
+    global MERCHANTS
+    MERCHANTS = args.merchants
+    customers = args.customers or args.captures
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         raise SystemExit("set DATABASE_URL (PostgreSQL scratch database) and REDIS_URL")
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)  # a scratch database: start empty
+    if args.captures == 0:  # --captures 0 --profile N: only the profile
+        print(profiled_captures(args.profile, customers=min(args.customers or 50, args.profile)))
+        return
     faces = Path(settings.FACEPAY_FACES_DIR)
     processes = Processes(web_workers=args.web_workers, concurrency=2)
     try:
         with ConnectionSampler() as sampler:
-            latency = latency_run(processes, args.payments, faces)
-            http_rate = http_captures(processes, args.captures, args.clients)
+            latency = {} if args.skip_latency else latency_run(processes, args.payments, faces)
+            started = time.perf_counter()
+            http_rate = http_captures(processes, args.captures, args.clients, customers)
+            print(f"http: {http_rate:.1f} captures/s ({time.perf_counter() - started:.0f} s)")
     finally:
         processes.stop()
     # CONN_MAX_AGE=0: a connection lives for one request or one job, so the stack never holds
     # more than one per in-flight request (the clients), per Celery process (concurrency 2 plus
     # the main process) and this script's own.
     bound = args.clients + 2 + 1 + 1
-    service_rate = service_captures(args.captures, threads=args.clients)
+    service_rate = service_captures(args.captures, threads=args.clients, customers=customers)
+    print(f"service: {service_rate:.1f} captures/s", flush=True)
+    if args.profile:
+        print(profiled_captures(args.profile, customers=min(customers, args.profile)))
+    if args.skip_latency:
+        print(f"load average {os.getloadavg()}; books {ledger.verify_books().problems[:3]}")
+        return
     report = ledger.verify_books()
     rows = [
         ("POST → awaiting_confirmation pushed", latency["confirm_screen"]),

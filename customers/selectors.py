@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from customers import errors, gallery
@@ -43,6 +44,7 @@ class PaymentProfile:
     confirm_free_up_to_minor: int  # captured without a tap at or below this (0 = never)
     is_lookalike_flagged: bool  # always ask for the step-up factor
     currency: str
+    phone: str = ""  # where the payment's SMS goes ("" when none)
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,32 @@ def face_template_for(*, customer: Customer) -> FaceTemplate | None:
     return FaceTemplate.objects.filter(customer=customer).first()
 
 
+def _latest_consent_action(purpose: str) -> Subquery:
+    records = ConsentRecord.objects.filter(customer=OuterRef("pk"), purpose=purpose)
+    return Subquery(records.order_by("-at", "-id").values("action")[:1])
+
+
 def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
-    """What the payment decision needs about one customer; raises CustomerNotFound."""
-    customer = Customer.objects.select_related("user").filter(pk=customer_id).first()
+    """What the payment decision needs about one customer, in one query; raises CustomerNotFound."""
+    customer = (
+        Customer.objects.select_related("user")
+        .filter(pk=customer_id)
+        .annotate(
+            is_enrolled=Exists(FaceTemplate.objects.filter(customer=OuterRef("pk"))),
+            **{
+                f"consent_{purpose}": _latest_consent_action(purpose)
+                for purpose in REQUIRED_PURPOSES
+            },
+        )
+        .first()
+    )
     if customer is None:
         raise errors.CustomerNotFound(_("No such customer."), customer_id=customer_id)
     phone = customer.user.phone or ""
+    consented = all(
+        getattr(customer, f"consent_{purpose}") == ConsentRecord.Action.GIVEN
+        for purpose in REQUIRED_PURPOSES
+    )
     refusal: str | None = None
     if customer.is_closed:
         refusal = errors.AccountClosed.code
@@ -184,9 +206,9 @@ def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
         refusal = errors.FacePayDisabled.code
     elif customer.face_pay_paused_at is not None:
         refusal = errors.FacePayPaused.code
-    elif not consent_is_complete(customer=customer):
+    elif not consented:
         refusal = errors.ConsentMissing.code
-    elif not FaceTemplate.objects.filter(customer=customer).exists():
+    elif not getattr(customer, "is_enrolled", False):
         refusal = errors.NotEnrolled.code
     return PaymentProfile(
         customer_id=customer.pk,
@@ -200,6 +222,7 @@ def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
         confirm_free_up_to_minor=customer.confirm_free_up_to_minor,
         is_lookalike_flagged=customer.is_lookalike_flagged,
         currency=customer.currency,
+        phone=phone,
     )
 
 

@@ -7,6 +7,7 @@ Event `payment.status` carries `{"type": "payment.status", "attempt": PaymentAtt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -45,14 +46,18 @@ def _send(groups: list[str], event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    send = async_to_sync(layer.group_send)
-    for group in groups:
-        try:
-            send(group, event)
-        except Exception as exc:
+
+    async def send_all() -> list[BaseException | None]:
+        # One hop into the event loop for every group (issue 16: four hops took 16 ms a capture).
+        return await asyncio.gather(
+            *(layer.group_send(group, event) for group in groups), return_exceptions=True
+        )
+
+    for group, outcome in zip(groups, async_to_sync(send_all)(), strict=True):
+        if isinstance(outcome, BaseException):
             # Redis is down: the change is committed; a screen re-reads the attempt when its
             # socket reconnects, so a lost push must not turn the request into a 500.
-            logger.warning("push to %s lost: %s: %s", group, type(exc).__name__, exc)
+            logger.warning("push to %s lost: %s: %s", group, type(outcome).__name__, outcome)
 
 
 def payment_attempt_changed(attempt: PaymentAttempt) -> None:

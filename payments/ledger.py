@@ -4,6 +4,13 @@ Every entry's postings sum to zero (checked here before anything is written); an
 (customer wallet, merchant payable) never goes below zero (checked here under the lock and again
 by a database constraint). Entries are immutable: corrections are new entries.
 
+No hot row: only owned accounts (wallets, payables) keep a stored balance, updated under their row
+lock. A platform account (fee revenue, funding clearing, bank settlement clearing) is touched by
+every capture, top-up or payout, so it is never locked or updated: its balance is the sum of its
+postings (`balance_minor`), its stored `balance_minor` stays 0 (a database constraint holds it
+there) and a posting to it only takes PostgreSQL's shared key lock of the foreign key, which never
+waits on another posting. Captures at different merchants by different customers share no row.
+
 Lock order: every money movement (capture, refund, dispute refund, top-up, withdrawal,
 settlement) takes its row locks in this one order, so no two of them can wait on each other in
 a cycle:
@@ -11,15 +18,16 @@ a cycle:
 1. the payment attempt rows it is about (one attempt; settlement: the merchant's unsettled
    attempts, then its unsettled refunds, each in id order);
 2. the customer's wallet;
-3. the merchant's payable;
-4. platform accounts (fee revenue, funding clearing, bank settlement clearing), in id order.
+3. the merchant's payable.
 
-`_apply` locks the accounts of an entry in that order (`LOCK_RANK`, then id), and a service that
-locks an account before posting (capture locks the wallet to read the day's spending) takes only
-locks that come earlier. The journal entry row is inserted before any account lock: a concurrent
-duplicate reference waits on the unique index, holding no account. A deadlock that still happens
-(PostgreSQL breaks it by failing one transaction) is retried once by `deadlock_retried` around the
-service's transaction; it never reaches the caller as a 500.
+`post` locks the owned accounts of an entry in that order (`LOCK_RANK`, then id), skipping those the
+caller already holds (capture locks the wallet first to read the day's spending), checks that none
+goes below zero, and only then writes the entry, its postings and the owned balances. An entry
+that is refused therefore writes nothing, so callers need no savepoint around it. A concurrent
+duplicate reference waits on the entry's unique index after its twin has taken every lock it needs
+and fails there; no cycle can form. A deadlock that still happens (PostgreSQL breaks it by failing
+one transaction) is retried once by `deadlock_retried` around the service's transaction; it never
+reaches the caller as a 500.
 """
 
 from __future__ import annotations
@@ -27,14 +35,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,23 +50,18 @@ from payments.errors import InsufficientBalance, LedgerUnbalanced
 from payments.models import (
     Account,
     JournalEntry,
-    PaymentAttempt,
     Posting,
-    Refund,
-    SettlementBatch,
 )
 
 Line = tuple[Account, int]  # (account, signed amount in minor units)
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
-# Position of each account kind in the lock order (module docstring); ties go by id.
+# Position of each owned account kind in the lock order (module docstring); ties go by id.
+# Platform accounts are never locked.
 LOCK_RANK: dict[str, int] = {
     Account.Kind.CUSTOMER_WALLET: 0,
     Account.Kind.MERCHANT_PAYABLE: 1,
-    Account.Kind.PLATFORM_FEE_REVENUE: 2,
-    Account.Kind.FUNDING_CLEARING: 2,
-    Account.Kind.BANK_SETTLEMENT_CLEARING: 2,
 }
 DEADLOCK_SQLSTATE = "40P01"
 
@@ -128,6 +131,44 @@ def payable_account(*, merchant_id: int, currency: str) -> Account:
     return account
 
 
+def wallet_locked(*, customer_id: int, currency: str) -> Account:
+    """The customer's wallet, row-locked in this transaction (created first if missing)."""
+    query = Account.objects.select_for_update().filter(
+        kind=Account.Kind.CUSTOMER_WALLET, customer_id=customer_id, currency=currency
+    )
+    wallet = query.first()
+    if wallet is None:
+        wallet_account(customer_id=customer_id, currency=currency)
+        wallet = query.get()
+    return wallet
+
+
+def payable_and_fee_accounts(*, merchant_id: int, currency: str) -> tuple[Account, Account]:
+    """The merchant's payable, row-locked, and the platform's fee account (not locked: it is
+    never updated), read in one query."""
+    fee_account = Account.objects.filter(
+        kind=Account.Kind.PLATFORM_FEE_REVENUE,
+        currency=currency,
+        customer__isnull=True,
+        merchant__isnull=True,
+    ).values("pk")[:1]
+    query = (
+        Account.objects.select_for_update(of=("self",))
+        .filter(kind=Account.Kind.MERCHANT_PAYABLE, merchant_id=merchant_id, currency=currency)
+        .annotate(fee_account_id=Subquery(fee_account))
+    )
+    payable = query.first()
+    if payable is None:
+        payable_account(merchant_id=merchant_id, currency=currency)
+        payable = query.get()
+    fee_account_id = getattr(payable, "fee_account_id", None)
+    if fee_account_id is None:
+        fee = platform_account(kind=Account.Kind.PLATFORM_FEE_REVENUE, currency=currency)
+    else:  # the fee account's fields are fixed at creation; its stored balance is always 0
+        fee = Account(pk=fee_account_id, kind=Account.Kind.PLATFORM_FEE_REVENUE, currency=currency)
+    return payable, fee
+
+
 def _check_lines(lines: Sequence[Line], currency: str) -> dict[int, int]:
     if not lines:
         raise LedgerUnbalanced(_("An entry needs postings."))
@@ -143,29 +184,41 @@ def _check_lines(lines: Sequence[Line], currency: str) -> dict[int, int]:
     return deltas
 
 
-def _apply(deltas: dict[int, int]) -> dict[int, Account]:
-    """Lock the accounts in the lock order, refuse a negative owned balance, update balances."""
-    kinds = dict(Account.objects.filter(pk__in=deltas).values_list("pk", "kind"))
+def _lock_and_check(
+    deltas: dict[int, int], accounts: Mapping[int, Account], held: Mapping[int, Account]
+) -> dict[int, Account]:
+    """Lock the owned accounts in the lock order (except those the caller holds, locked and fresh)
+    and refuse an entry that would take one below zero; returns the owned accounts by id."""
+    owned = sorted(
+        (pk for pk in deltas if accounts[pk].is_owned),
+        key=lambda pk: (LOCK_RANK[accounts[pk].kind], pk),
+    )
     locked: dict[int, Account] = {}
-    for pk in sorted(deltas, key=lambda pk: (LOCK_RANK.get(kinds.get(pk, ""), 3), pk)):
-        account = Account.objects.select_for_update().filter(pk=pk).first()
-        if account is not None:
-            locked[pk] = account
-    for pk, delta in deltas.items():
-        account = locked[pk]
-        if account.is_owned and account.balance_minor + delta < 0:
+    for pk in owned:
+        account = held.get(pk) or Account.objects.select_for_update().filter(pk=pk).first()
+        if account is None:
+            raise Account.DoesNotExist(pk)
+        locked[pk] = account
+        if account.balance_minor + deltas[pk] < 0:
             raise InsufficientBalance(
                 _("The balance is too low."),
                 account_kind=account.kind,
                 balance_minor=account.balance_minor,
-                needed_minor=-delta,
+                needed_minor=-deltas[pk],
                 currency=account.currency,
             )
-    for pk in sorted(deltas):
-        if deltas[pk]:
-            Account.objects.filter(pk=pk).update(balance_minor=F("balance_minor") + deltas[pk])
-            locked[pk].balance_minor += deltas[pk]
     return locked
+
+
+def _update_balances(deltas: dict[int, int], locked: dict[int, Account]) -> None:
+    """One UPDATE for every locked owned account's stored balance."""
+    moved = {pk: deltas[pk] for pk in sorted(locked) if deltas[pk]}
+    if not moved:
+        return
+    change = Case(*(When(pk=pk, then=Value(delta)) for pk, delta in moved.items()), default=0)
+    Account.objects.filter(pk__in=moved).update(balance_minor=F("balance_minor") + change)
+    for pk, delta in moved.items():
+        locked[pk].balance_minor += delta
 
 
 def post(
@@ -176,17 +229,21 @@ def post(
     lines: Sequence[Line],
     memo: str = "",
     occurred_at: datetime | None = None,
+    held: Sequence[Account] = (),
 ) -> JournalEntry:
     """Post one balanced entry atomically (joins the caller's transaction).
 
-    Raises LedgerUnbalanced (sum ≠ 0), InsufficientBalance (an owned account would go negative)
-    or IntegrityError when `reference` was already posted (callers decide idempotency first).
+    `held`: owned accounts the caller has already locked in this transaction (their balance read
+    under the lock), which are not locked again. Raises LedgerUnbalanced (sum ≠ 0) or
+    InsufficientBalance (an owned account would go negative) before writing anything, or
+    IntegrityError when `reference` was already posted (callers decide idempotency first).
     """
     deltas = _check_lines(lines, currency)
+    accounts = {account.pk: account for account, _amount in lines}
     now = timezone.now()
-    with transaction.atomic():
-        # The entry row first: a concurrent duplicate reference waits on the unique index here,
-        # before it holds any account lock.
+    joined = transaction.get_connection().in_atomic_block
+    with nullcontext() if joined else transaction.atomic():
+        locked = _lock_and_check(deltas, accounts, {account.pk: account for account in held})
         entry = JournalEntry.objects.create(
             kind=kind,
             currency=currency,
@@ -195,11 +252,19 @@ def post(
             created_at=now,
             occurred_at=occurred_at or now,
         )
-        _apply(deltas)
         Posting.objects.bulk_create(
             Posting(entry=entry, account=account, amount_minor=amount) for account, amount in lines
         )
+        _update_balances(deltas, locked)
     return entry
+
+
+def balance_minor(account: Account) -> int:
+    """An account's balance: stored for an owned account, the sum of its postings otherwise."""
+    if account.is_owned:
+        return account.balance_minor
+    total = Posting.objects.filter(account_id=account.pk).aggregate(total=Sum("amount_minor"))
+    return total["total"] or 0
 
 
 def entry_by_reference(reference: str) -> JournalEntry | None:
@@ -250,7 +315,9 @@ def post_many(specs: Iterable[EntrySpec], *, batch_size: int = 2000) -> list[Jou
             )
             for entry in entries:
                 entry.pk = by_reference[entry.reference]
-        _apply({pk: delta for pk, delta in totals.items() if delta})
+        accounts = {account.pk: account for spec in specs for account, _amount in spec.lines}
+        moved = {pk: delta for pk, delta in totals.items() if delta}
+        _update_balances(moved, _lock_and_check(moved, accounts, {}))
         Posting.objects.bulk_create(
             (
                 Posting(entry=entry, account=account, amount_minor=amount)
@@ -262,125 +329,23 @@ def post_many(specs: Iterable[EntrySpec], *, batch_size: int = 2000) -> list[Jou
     return entries
 
 
-@dataclass
-class BooksReport:
-    """What verify_books found; `problems` is empty when every invariant holds."""
-
-    entries: int = 0
-    accounts: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def is_consistent(self) -> bool:
-        return not self.problems
-
-
-def verify_books() -> BooksReport:
-    """Check every ledger invariant (read-only; run in a repeatable snapshot on PostgreSQL).
-
-    Σ postings = 0 per entry; every entry has postings; balance = Σ postings per account; no
-    negative wallet or payable; merchant payable = unsettled (captures − fees) − unsettled
-    (refunds − their fee shares); refund totals match their attempts; batches net.
-    """
-    report = BooksReport()
-    with transaction.atomic():
-        if transaction.get_connection().vendor == "postgresql":
-            with transaction.get_connection().cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        _verify(report)
-    return report
-
-
-def _verify(report: BooksReport) -> None:
-    report.entries = JournalEntry.objects.count()
-    report.accounts = Account.objects.count()
-    unbalanced = (
-        Posting.objects.values("entry_id").annotate(total=Sum("amount_minor")).exclude(total=0)
-    )
-    for row in unbalanced[:20]:
-        report.problems.append(f"entry {row['entry_id']} postings sum to {row['total']}")
-    empty = JournalEntry.objects.filter(postings__isnull=True).values_list("pk", flat=True)[:20]
-    for pk in empty:
-        report.problems.append(f"entry {pk} has no postings")
-    mixed = Posting.objects.exclude(account__currency=F("entry__currency")).values_list(
-        "entry_id", flat=True
-    )[:20]
-    for pk in mixed:
-        report.problems.append(f"entry {pk} mixes currencies")
-    sums = dict(
-        Posting.objects.values("account_id")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("account_id", "total")
-    )
-    for account in Account.objects.all().iterator():
-        total = sums.get(account.pk, 0) or 0
-        if account.balance_minor != total:
-            report.problems.append(
-                f"account {account} balance {account.balance_minor} ≠ Σ postings {total}"
-            )
-        if account.is_owned and account.balance_minor < 0:
-            report.problems.append(f"account {account} is negative: {account.balance_minor}")
-        if account.kind == Account.Kind.MERCHANT_PAYABLE:
-            assert account.merchant_id is not None  # noqa: S101 - a payable names its merchant
-            captured = PaymentAttempt.objects.filter(
-                merchant_id=account.merchant_id,
-                currency=account.currency,
-                status=PaymentAttempt.Status.CAPTURED,
-                settlement_batch__isnull=True,
-            ).aggregate(gross=Sum("amount_minor"), fees=Sum("fee_minor"))
-            refunded = Refund.objects.filter(
-                attempt__merchant_id=account.merchant_id,
-                currency=account.currency,
-                settlement_batch__isnull=True,
-            ).aggregate(total=Sum("amount_minor"), fees=Sum("fee_minor"))
-            expected = (
-                (captured["gross"] or 0)
-                - (captured["fees"] or 0)
-                - (refunded["total"] or 0)
-                + (refunded["fees"] or 0)
-            )
-            if expected != account.balance_minor:
-                report.problems.append(
-                    f"account {account} balance {account.balance_minor} ≠ unsettled net {expected}"
-                )
-    bad_captures = PaymentAttempt.objects.filter(
-        Q(status=PaymentAttempt.Status.CAPTURED) & ~Q(capture_entry__kind="capture")
-    ).values_list("pk", flat=True)[:20]
-    for pk in bad_captures:
-        report.problems.append(f"captured attempt {pk} has no capture entry")
-    over_refunded = (
-        PaymentAttempt.objects.annotate(total=Coalesce(Sum("refunds__amount_minor"), Value(0)))
-        .exclude(total=F("refunded_minor"))
-        .values_list("pk", "total")[:20]
-    )
-    for pk, total in over_refunded:
-        report.problems.append(f"attempt {pk} refunds {total} ≠ its refunded_minor")
-    fee_mismatch = (
-        PaymentAttempt.objects.annotate(total=Coalesce(Sum("refunds__fee_minor"), Value(0)))
-        .exclude(total=F("fee_refunded_minor"))
-        .values_list("pk", flat=True)[:20]
-    )
-    for pk in fee_mismatch:
-        report.problems.append(f"attempt {pk} refunded fee shares ≠ its fee_refunded_minor")
-    settled_wrong = SettlementBatch.objects.exclude(
-        net_minor=F("gross_minor") - F("fees_minor") - F("refunds_minor")
-    ).values_list("pk", flat=True)[:20]
-    for pk in settled_wrong:
-        report.problems.append(f"settlement batch {pk} does not net")
-
+from payments.ledger_checks import BooksReport, verify_books  # noqa: E402 - re-exported
 
 __all__ = [
     "LOCK_RANK",
     "BooksReport",
     "EntrySpec",
     "IntegrityError",
+    "balance_minor",
     "deadlock_retried",
     "entry_by_reference",
     "is_deadlock",
     "payable_account",
+    "payable_and_fee_accounts",
     "platform_account",
     "post",
     "post_many",
     "verify_books",
     "wallet_account",
+    "wallet_locked",
 ]

@@ -39,7 +39,9 @@ class Account(models.Model):
         on_delete=models.PROTECT,
         related_name="accounts",
     )
-    # Signed sum of this account's postings, maintained by payments.ledger under a row lock.
+    # Wallets and payables: the signed sum of the account's postings, maintained by
+    # payments.ledger under the row lock. Platform accounts keep 0 here (a constraint): every
+    # capture posts to them, so their rows are never updated and their balance is Σ postings.
     balance_minor = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -64,6 +66,10 @@ class Account(models.Model):
                 condition=~Q(kind__in=["customer_wallet", "merchant_payable"])
                 | Q(balance_minor__gte=0),
                 name="account_owned_balance_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["customer_wallet", "merchant_payable"]) | Q(balance_minor=0),
+                name="account_platform_balance_derived",
             ),
             models.CheckConstraint(
                 condition=(Q(kind="customer_wallet") & Q(customer__isnull=False, merchant=None))

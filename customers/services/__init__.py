@@ -57,6 +57,7 @@ from customers.services.enrolment import (
     face_enrol,
     face_frame_probe,
     face_template_store,
+    face_use_capture_record,
     face_use_record,
     lookalike_threshold,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "face_payment_notify",
     "face_template_store",
     "face_templates_purge_expired",
+    "face_use_capture_record",
     "face_use_record",
     "lock_customer",
     "lookalike_threshold",

@@ -225,9 +225,16 @@ def customer_face_pay_resume(*, customer: Customer) -> Customer:
     return customer
 
 
-def face_payment_notify(*, customer_id: int, store_name: str, amount_text: str) -> None:
-    """SMS for every face payment: where and how much, and where to say "this was not me"."""
-    phone = Customer.objects.filter(pk=customer_id).values_list("user__phone", flat=True).first()
+def face_payment_notify(
+    *, customer_id: int, store_name: str, amount_text: str, phone: str | None = None
+) -> None:
+    """SMS for every face payment: where and how much, and where to say "this was not me".
+
+    `phone`: the customer's number when the caller has just read it (no query then)."""
+    if phone is None:
+        phone = (
+            Customer.objects.filter(pk=customer_id).values_list("user__phone", flat=True).first()
+        )
     if not phone:
         return
     message = _(

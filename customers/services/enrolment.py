@@ -252,3 +252,33 @@ def face_use_record(
     if outcome in {"match", "confirmed", "captured"}:
         FaceTemplate.objects.filter(customer_id=customer_id).update(last_used_at=timezone.now())
     return use
+
+
+def face_use_capture_record(
+    *,
+    customer_id: int,
+    terminal_id: int,
+    store_id: int,
+    attempt_id: int,
+    similarity: float | None,
+    step_up_used: bool,
+) -> None:
+    """Log a face payment's capture in one statement (joins the caller's transaction).
+
+    Idempotent per attempt (the unique (customer, attempt, outcome) row is inserted or left as
+    it is). The template's retention clock is not touched: the attempt's match restarted it.
+    """
+    FaceUse.objects.bulk_create(
+        [
+            FaceUse(
+                customer_id=customer_id,
+                attempt_id=attempt_id,
+                outcome="captured",
+                terminal_id=terminal_id,
+                store_id=store_id,
+                similarity=similarity,
+                is_step_up_used=step_up_used,
+            )
+        ],
+        ignore_conflicts=True,
+    )

@@ -17,7 +17,7 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from facepay import money
 from payments import broadcasts, errors, ledger
-from payments.models import FINAL_STATUSES, Account, AttemptFrame, JournalEntry, PaymentAttempt
+from payments.models import FINAL_STATUSES, AttemptFrame, JournalEntry, PaymentAttempt
 from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
 
 if TYPE_CHECKING:  # another app's model, named in type hints only
@@ -53,13 +53,31 @@ def _shanghai_day_start(moment: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _locked_for_capture(*, terminal: Terminal | None, public_id: UUID | str) -> PaymentAttempt:
+    """The attempt, row-locked (its merchant and store read in the same query, not locked)."""
+    query = (
+        PaymentAttempt.objects.select_for_update(of=("self",))
+        .select_related("merchant", "store")
+        .filter(public_id=public_id)
+    )
+    if terminal is not None:
+        query = query.filter(terminal=terminal)
+    attempt = query.first()
+    if attempt is None:
+        raise errors.AttemptNotFound(_("No such payment on this terminal."))
+    return attempt
+
+
 @ledger.deadlock_retried
 @transaction.atomic(durable=True)
 def _capture(
     *, terminal: Terminal | None, attempt_id: UUID | str
 ) -> tuple[PaymentAttempt, errors.PaymentError | None]:
-
-    attempt = locked(terminal=terminal, public_id=attempt_id)
+    """Ten queries for a face payment with a fee (tests/payments/test_capture_queries.py):
+    lock the attempt (with its merchant and store), lock the wallet, read the customer's profile
+    and the day's spending, lock the payable (with the fee account's id), insert the entry and
+    its postings, update the two balances, update the attempt, log the face use."""
+    attempt = _locked_for_capture(terminal=terminal, public_id=attempt_id)
     if attempt.status == Status.CAPTURED:
         return attempt, None
     if attempt.status != Status.AWAITING_CONFIRMATION:
@@ -72,8 +90,7 @@ def _capture(
     currency = attempt.currency
     # The wallet row lock serialises every capture of this customer: the daily sum below and
     # the balance check in the ledger see every earlier capture.
-    wallet = ledger.wallet_account(customer_id=attempt.customer_id, currency=currency)
-    Account.objects.select_for_update().filter(pk=wallet.pk).first()
+    wallet = ledger.wallet_locked(customer_id=attempt.customer_id, currency=currency)
     profile = customer_selectors.customer_payment_profile(customer_id=attempt.customer_id)
     now = timezone.now()
     spent_today = (
@@ -108,26 +125,25 @@ def _capture(
     merchant = attempt.merchant
     fee = money.apply_rate(attempt.amount_minor, Decimal(merchant.fee_rate_bps) / Decimal(10_000))
     fee = min(fee, attempt.amount_minor)
-    payable = ledger.payable_account(merchant_id=attempt.merchant_id, currency=currency)
-    lines = [(wallet, -attempt.amount_minor), (payable, attempt.amount_minor - fee)]
-    if fee:
-        lines.append(
-            (
-                ledger.platform_account(kind=Account.Kind.PLATFORM_FEE_REVENUE, currency=currency),
-                fee,
-            )
-        )
-    lines = [(account, amount) for account, amount in lines if amount]
+    payable, fee_account = ledger.payable_and_fee_accounts(
+        merchant_id=attempt.merchant_id, currency=currency
+    )
+    lines = [
+        (wallet, -attempt.amount_minor),
+        (payable, attempt.amount_minor - fee),
+        (fee_account, fee),
+    ]
     try:
-        with transaction.atomic():
-            entry = ledger.post(
-                kind=JournalEntry.Kind.CAPTURE,
-                currency=currency,
-                reference=f"capture:{attempt.public_id}",
-                memo=f"{merchant.name} / {attempt.store_id}",
-                lines=lines,
-                occurred_at=now,
-            )
+        # A refusal is raised before the ledger writes anything: no savepoint is needed.
+        entry = ledger.post(
+            kind=JournalEntry.Kind.CAPTURE,
+            currency=currency,
+            reference=f"capture:{attempt.public_id}",
+            memo=f"{merchant.name} / {attempt.store_id}",
+            lines=[(account, amount) for account, amount in lines if amount],
+            occurred_at=now,
+            held=[wallet, payable],
+        )
     except errors.InsufficientBalance as exc:
         decline(attempt, errors.DECLINE_INSUFFICIENT_BALANCE)
         return attempt, exc
@@ -137,12 +153,11 @@ def _capture(
         update_fields=[*stamp(attempt, Status.CAPTURED, now), "fee_minor", "capture_entry"]
     )
     if attempt.method == PaymentAttempt.Method.FACE:  # a payment code never used the face
-        customer_services.face_use_record(
+        customer_services.face_use_capture_record(
             customer_id=attempt.customer_id,
             terminal_id=attempt.terminal_id,
             store_id=attempt.store_id,
             attempt_id=attempt.pk,
-            outcome="captured",
             similarity=attempt.similarity,
             step_up_used=attempt.is_step_up_passed,
         )
@@ -151,6 +166,7 @@ def _capture(
             customer_id=attempt.customer_id,
             store_name=attempt.store.name,
             amount_text=money.format_minor(attempt.amount_minor, currency),
+            phone=profile.phone,
         )
     broadcasts.payment_attempt_changed(attempt)
     return attempt, None

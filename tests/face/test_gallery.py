@@ -1,4 +1,4 @@
-"""Gallery add / search / remove, in exact and HNSW modes, removal visible at once."""
+"""Gallery add / search / remove, in exact and sign-bit prefilter modes, removal visible at once."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_gallery_finds_added_key_and_forgets_it_after_removal(exact_limit: int) 
     vectors = unit_vectors(500)
     gallery = GalleryIndex(exact_limit=exact_limit)
     gallery.replace_all((1000 + row, vector) for row, vector in enumerate(vectors))
-    assert gallery.uses_hnsw is (exact_limit == 100)
+    assert gallery.uses_prefilter is (exact_limit == 100)
     probe = noisy(vectors[42], seed=1)
     assert gallery.search(probe, k=2)[0].key == 1042
     assert gallery.remove(1042) is True
@@ -63,16 +63,31 @@ def test_gallery_refuses_wrong_dimension() -> None:
         gallery.add(1, np.ones(128))
 
 
-def test_gallery_switches_to_hnsw_when_it_grows_and_back_when_it_shrinks() -> None:
+def test_gallery_switches_to_the_prefilter_when_it_grows_and_back_when_it_shrinks() -> None:
     vectors = unit_vectors(150, seed=5)
     gallery = GalleryIndex(exact_limit=100)
     for key, vector in enumerate(vectors):
         gallery.add(key, vector)
-    assert gallery.uses_hnsw
+    assert gallery.uses_prefilter
+    assert gallery.search(vectors[7], k=1)[0].key == 7
     for key in range(100):
         gallery.remove(key)
-    assert not gallery.uses_hnsw
+    assert not gallery.uses_prefilter
     assert gallery.search(vectors[120], k=1)[0].key == 120
+
+
+def test_prefilter_similarities_are_exact_and_agree_with_exact_search() -> None:
+    vectors = unit_vectors(3000, seed=11, dimension=640)
+    exact = GalleryIndex(dimension=640, exact_limit=10_000)
+    prefiltered = GalleryIndex(dimension=640, exact_limit=100, candidates=64)
+    exact.replace_all(enumerate(vectors))
+    prefiltered.replace_all(enumerate(vectors))
+    assert prefiltered.uses_prefilter
+    assert not exact.uses_prefilter
+    for row in range(0, 3000, 97):
+        probe = 0.6 * vectors[row] + 0.8 * unit_vectors(1, seed=row, dimension=640)[0]
+        # The true neighbour is among the candidates, its similarity computed exactly.
+        assert prefiltered.search(probe, k=1) == exact.search(probe, k=1)
 
 
 def test_gallery_change_feed_keeps_two_indexes_in_step() -> None:

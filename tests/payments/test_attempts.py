@@ -59,7 +59,7 @@ def matched(terminal, customer, amount_minor=3800, key="k1", evidence=None):  # 
 
 def balance(kind: str, **owner: int) -> int:
     account = Account.objects.filter(kind=kind, **owner).first()
-    return account.balance_minor if account else 0
+    return ledger.balance_minor(account) if account else 0
 
 
 def test_payment_attempt_create_stores_frames_and_is_idempotent() -> None:

@@ -37,7 +37,8 @@ def test_wallet_top_up_moves_funding_clearing_to_wallet() -> None:
     entry = top_up(customer.pk, 5000)
     assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 5000
     clearing = Account.objects.get(kind=Account.Kind.FUNDING_CLEARING, currency="CNY")
-    assert clearing.balance_minor == -5000
+    assert ledger.balance_minor(clearing) == -5000
+    assert clearing.balance_minor == 0  # never stored: Σ postings
     assert entry.memo == "unionpay ···· 1234"
     assert sorted(entry.postings.values_list("amount_minor", flat=True)) == [-5000, 5000]
     assert ledger.verify_books().is_consistent
@@ -80,7 +81,7 @@ def test_wallet_withdraw_moves_wallet_back_to_funding_clearing_once_per_key() ->
     assert entry.memo == "visa ···· 4242"
     assert selectors.wallet_balance_minor(customer_id=customer.pk, currency="CNY") == 2000
     clearing = Account.objects.get(kind=Account.Kind.FUNDING_CLEARING, currency="CNY")
-    assert clearing.balance_minor == -2000
+    assert ledger.balance_minor(clearing) == -2000
     statement = selectors.wallet_statement(customer_id=customer.pk)
     assert [(line.kind, line.amount_minor) for line in statement] == [
         ("withdrawal", -3000),
@@ -223,3 +224,14 @@ def test_wallet_statement_lists_top_ups_with_running_balance() -> None:
         ("top_up", 250, 350),
         ("top_up", 100, 100),
     ]
+
+
+def test_verify_books_reports_a_stored_platform_balance_and_the_database_refuses_one() -> None:
+    customer = CustomerFactory()
+    top_up(customer.pk, 100)
+    clearing = Account.objects.get(kind=Account.Kind.FUNDING_CLEARING, currency="CNY")
+    assert clearing.balance_minor == 0
+    assert ledger.balance_minor(clearing) == -100
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=clearing.pk).update(balance_minor=-100)
+    assert ledger.verify_books().is_consistent

@@ -89,7 +89,8 @@ def test_settlement_nets_captures_refunds_and_fees_into_a_payout_once() -> None:
     assert (batch.gross_minor, batch.fees_minor, batch.refunds_minor) == (15_000, 90 - 12, 2_000)
     assert batch.net_minor == 15_000 - 78 - 2_000
     assert payable(merchant.pk) == 0
-    assert Account.objects.get(kind="bank_settlement_clearing").balance_minor == batch.net_minor
+    bank = Account.objects.get(kind="bank_settlement_clearing")
+    assert ledger.balance_minor(bank) == batch.net_minor
     assert services.settlement_run(now=tomorrow) == []
     assert SettlementBatch.objects.count() == 1
     assert PaymentAttempt.objects.filter(settlement_batch=batch).count() == 2

@@ -115,7 +115,7 @@ def create_payload(photo: Path, amount_minor: int, key: str) -> dict[str, Any]:
 
 def balance(kind: str, **owner: int) -> int:
     account = Account.objects.filter(kind=kind, currency="CNY", **owner).first()
-    return account.balance_minor if account else 0
+    return ledger.balance_minor(account) if account else 0
 
 
 def test_face_payment_end_to_end_moves_exact_amounts(
