@@ -53,16 +53,22 @@ lint: deps
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/mypy
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 
-# Browser tests drive Debian's chromium (no browser download).
+# Browser tests drive Debian's chromium (no browser download) and inject axe-core, the npm
+# package pinned in tests/stack/package.json and package-lock.json (node_modules is not committed).
 browser-deps:
 	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { echo "Installing chromium (apt)"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
+	@command -v npm >/dev/null 2>&1 || { echo "Installing node and npm (apt)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	@[ -f tests/stack/node_modules/axe-core/axe.min.js ] || \
+	  npm ci --prefix tests/stack --no-audit --no-fund
 
 test-embedded: setup browser-deps
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest --ignore=tests/stack $(PYTEST_ARGS)
 
-test-stack: setup
+test-stack: setup browser-deps
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 	  $(VENV)/bin/pytest tests/stack $(PYTEST_ARGS) $(STACK_PYTEST_ARGS); \
 	else echo "tests/stack skipped: set DATABASE_URL and REDIS_URL to run the real-stack suite"; fi

@@ -57,7 +57,7 @@ class ContestForm(forms.Form):
 
 class OutcomesUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Loan outcomes (CSV: credit_code, loan_date, amount, defaulted)"),
+        label=_("Loan outcomes (CSV file)"),
         max_length=200,
     )
 

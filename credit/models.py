@@ -46,6 +46,8 @@ class ScoreModel(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("score model")
+        verbose_name_plural = _("score models")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -93,6 +95,8 @@ class CreditScore(models.Model):
     computed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("credit score")
+        verbose_name_plural = _("credit scores")
         ordering = ["-computed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -137,6 +141,8 @@ class ScoreOverride(models.Model):
     decision_note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("score override")
+        verbose_name_plural = _("score overrides")
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(justification=""), name="score_override_justified"),
@@ -182,6 +188,8 @@ class ScoreContest(models.Model):
     )
 
     class Meta:
+        verbose_name = _("score contest")
+        verbose_name_plural = _("score contests")
         ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
@@ -204,6 +212,8 @@ class OutcomeUpload(models.Model):
     )
 
     class Meta:
+        verbose_name = _("outcome upload")
+        verbose_name_plural = _("outcome uploads")
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
@@ -219,6 +229,8 @@ class LoanOutcome(models.Model):
     is_defaulted = models.BooleanField()
 
     class Meta:
+        verbose_name = _("loan outcome")
+        verbose_name_plural = _("loan outcomes")
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="loan_amount_positive"),
         ]

@@ -50,6 +50,8 @@ class Customer(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)  # pseudonymised stub after closure
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(per_payment_limit_minor__gte=0)
@@ -91,6 +93,8 @@ class PhoneVerification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("phone verification")
+        verbose_name_plural = _("phone verifications")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -112,6 +116,8 @@ class ConsentDocument(models.Model):
     published_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("consent document")
+        verbose_name_plural = _("consent documents")
         ordering = ["purpose", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["purpose", "version"], name="consent_document_version"),
@@ -140,6 +146,8 @@ class ConsentRecord(models.Model):
     record_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -163,6 +171,10 @@ class FaceTemplate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("face template")
+        verbose_name_plural = _("face templates")
+
     def __str__(self) -> str:
         return f"template of {self.customer_id} ({self.model_version})"
 
@@ -171,6 +183,10 @@ class GalleryState(models.Model):
     """Singleton version counter: bumped under a row lock by every gallery change."""
 
     version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("gallery state")
+        verbose_name_plural = _("gallery states")
 
     def __str__(self) -> str:
         return f"gallery v{self.version}"
@@ -182,6 +198,10 @@ class GalleryChange(models.Model):
     version = models.BigIntegerField(unique=True)
     customer_id = models.BigIntegerField()  # plain id: the customer may be gone
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gallery change")
+        verbose_name_plural = _("gallery changes")
 
     def __str__(self) -> str:
         return f"v{self.version} customer {self.customer_id}"
@@ -200,6 +220,8 @@ class FaceUse(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("face use")
+        verbose_name_plural = _("face uses")
         ordering = ["-at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -228,6 +250,8 @@ class BiometricDeletion(models.Model):
     receipt_hash = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("biometric deletion")
+        verbose_name_plural = _("biometric deletions")
         ordering = ["-deleted_at", "-id"]
 
     def __str__(self) -> str:
@@ -244,6 +268,8 @@ class PaymentCode(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment code")
+        verbose_name_plural = _("payment codes")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

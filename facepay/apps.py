@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 # Back ends that print or keep what they send (codes, reset and set-password links).
 DEVELOPMENT_EMAIL_BACKENDS = {
@@ -32,7 +33,7 @@ def refuse_development_messaging() -> None:
 
 class FacepayConfig(AppConfig):
     name = "facepay"
-    verbose_name = "FacePay Street"
+    verbose_name = _("FacePay Street")
 
     def ready(self) -> None:
         refuse_development_messaging()

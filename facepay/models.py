@@ -21,6 +21,8 @@ class User(AbstractUser):
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 fields=["phone"], condition=~models.Q(phone=""), name="user_phone_unique"
@@ -53,6 +55,8 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 

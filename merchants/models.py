@@ -55,6 +55,8 @@ class Merchant(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -88,6 +90,8 @@ class MerchantStatusChange(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("merchant status change")
+        verbose_name_plural = _("merchant status changes")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -99,6 +103,10 @@ class Store(models.Model):
     name = models.CharField(_("store name"), max_length=120)
     address = models.CharField(_("address"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
 
     def __str__(self) -> str:
         return self.name
@@ -114,6 +122,8 @@ class StoreStaff(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("store staff member")
+        verbose_name_plural = _("store staff")
         constraints = [models.UniqueConstraint(fields=["store", "user"], name="store_staff_unique")]
 
     def __str__(self) -> str:
@@ -140,6 +150,10 @@ class Terminal(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("terminal")
+        verbose_name_plural = _("terminals")
 
     def __str__(self) -> str:
         return f"{self.store} / {self.name}"

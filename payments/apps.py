@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+    verbose_name = pgettext_lazy("application", "Payments")
 
     def ready(self) -> None:
         from customers import wallet

@@ -46,6 +46,8 @@ class Account(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "currency"],
@@ -109,7 +111,8 @@ class JournalEntry(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now)  # business time (seeded history)
 
     class Meta:
-        verbose_name_plural = "journal entries"
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
         indexes = [models.Index(fields=["kind", "occurred_at"], name="entry_kind_time")]
 
     def __str__(self) -> str:
@@ -122,6 +125,8 @@ class Posting(models.Model):
     amount_minor = models.BigIntegerField()  # signed: + increases the account's balance
 
     class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="posting_non_zero"),
         ]
@@ -207,6 +212,8 @@ class PaymentAttempt(models.Model):
     expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
         constraints = [
             models.UniqueConstraint(
                 fields=["terminal", "idempotency_key"], name="attempt_key_unique"
@@ -268,6 +275,10 @@ class AttemptFrame(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     data = models.BinaryField()
 
+    class Meta:
+        verbose_name = _("attempt frame")
+        verbose_name_plural = _("attempt frames")
+
     def __str__(self) -> str:
         return f"{self.attempt_id}/{self.kind}/{self.position}"
 
@@ -297,6 +308,8 @@ class Refund(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         constraints = [
             models.UniqueConstraint(
                 fields=["attempt", "idempotency_key"], name="refund_key_unique"
@@ -337,6 +350,8 @@ class Dispute(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
         constraints = [
             models.UniqueConstraint(
                 fields=["attempt"], condition=Q(status="open"), name="dispute_one_open"
@@ -368,7 +383,8 @@ class SettlementBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "settlement batches"
+        verbose_name = _("settlement batch")
+        verbose_name_plural = _("settlement batches")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "currency", "business_date"], name="settlement_batch_unique"
@@ -415,6 +431,8 @@ class WrongEntry(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("wrong entry")
+        verbose_name_plural = _("wrong entries")
         indexes = [
             models.Index(fields=["terminal", "at"], name="wrong_entry_terminal_at"),
             models.Index(fields=["customer", "at"], name="wrong_entry_customer_at"),

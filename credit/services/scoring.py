@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from credit import errors, features, learned, scorecard, selectors
 from credit.models import (
@@ -28,6 +29,18 @@ if TYPE_CHECKING:  # another app's model, named in type hints only
     from merchants.models import Merchant
 
 TIERS = ("A", "B", "C", "D", "E")
+# A learned card's method and limits, kept in English on the model row and translated when a
+# page shows them ({% translate model.card.method %}): the catalogue holds the same msgids.
+CARD_METHOD = gettext_noop(
+    "optbinning BinningProcess (monotonic bins) + Scorecard "
+    "(logistic regression, min–max scaled to 300–900)"
+)
+CARD_LIMITS = [
+    gettext_noop("Trained only on loans made to merchants of this street."),
+    gettext_noop("Features of the month before each loan; later behaviour is not used."),
+    gettext_noop("Small samples give wide error margins on AUC, KS and Gini."),
+    gettext_noop("Never uses customer identities or anything derived from faces."),
+]
 
 
 def last_complete_month(now: datetime | None = None) -> date:
@@ -321,15 +334,9 @@ def outcomes_upload_and_fit(
             "merchants": len({p.merchant.pk for p in parsed}),
             "features": sorted(result.table["features"]),
             "trends": result.trends,
-            "method": "optbinning BinningProcess (monotonic bins) + Scorecard "
-            "(logistic regression, min–max scaled to 300–900)",
+            "method": CARD_METHOD,
             "holdout_share": learned.HOLDOUT_SHARE,
-            "limits": [
-                "Trained only on loans made to merchants of this street.",
-                "Features of the month before each loan; later behaviour is not used.",
-                "Small samples give wide error margins on AUC, KS and Gini.",
-                "Never uses customer identities or anything derived from faces.",
-            ],
+            "limits": CARD_LIMITS,
         },
     )
     upload.fitted_model = model

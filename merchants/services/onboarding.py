@@ -10,9 +10,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from facepay import crypto
+from facepay import crypto, mail
 from facepay.models import User
 from facepay.services import audit_event_record
 from merchants import credit_codes
@@ -205,12 +207,14 @@ OPERATOR_MOVES = {
     (Status.UNDER_REVIEW, Status.MORE_INFO_REQUESTED),
 }
 REASON_NEEDED = {Status.REJECTED, Status.MORE_INFO_REQUESTED}
-DECISION_SUBJECTS: dict[str, str] = {
-    Status.SUBMITTED: "Your FacePay Street application was received",
-    Status.UNDER_REVIEW: "Your FacePay Street application is under review",
-    Status.APPROVED: "Your FacePay Street application is approved",
-    Status.REJECTED: "Your FacePay Street application was rejected",
-    Status.MORE_INFO_REQUESTED: "Your FacePay Street application needs more information",
+DECISION_SUBJECTS: dict[str, Promise] = {
+    Status.SUBMITTED: gettext_lazy("Your FacePay Street application was received"),
+    Status.UNDER_REVIEW: gettext_lazy("Your FacePay Street application is under review"),
+    Status.APPROVED: gettext_lazy("Your FacePay Street application is approved"),
+    Status.REJECTED: gettext_lazy("Your FacePay Street application was rejected"),
+    Status.MORE_INFO_REQUESTED: gettext_lazy(
+        "Your FacePay Street application needs more information"
+    ),
 }
 
 
@@ -287,20 +291,38 @@ def merchant_status_change(
         target=merchant,
         data={"from": from_status, "reason": reason},
     )
-    body = f"{merchant.name}: {merchant.get_status_display()}."
-    if reason:
-        body += f"\n\n{reason}"
     if is_silent:  # the demo seed approves its own street without mailing anyone
         return merchant
-    notify(to=[merchant.owner.email], subject=DECISION_SUBJECTS[to_status], body=body)
+    notify(
+        to=[merchant.owner.email],
+        subject=mail.bilingual_subject(lambda: str(DECISION_SUBJECTS[to_status])),
+        body=mail.bilingual_body(lambda: _decision_text(merchant, reason)),
+    )
     if to_status == Status.SUBMITTED:
         operators = User.objects.filter(role=User.Role.OPERATOR, is_active=True).exclude(email="")
         notify(
             to=list(operators.values_list("email", flat=True)),
-            subject="New merchant application to review",
-            body=merchant.name,
+            subject=mail.bilingual_subject(lambda: _("New merchant application to review")),
+            body=mail.bilingual_body(
+                lambda: (
+                    _("%(merchant)s has applied to join FacePay Street.")
+                    % {"merchant": merchant.name}
+                )
+            ),
         )
     return merchant
+
+
+def _decision_text(merchant: Merchant, reason: str) -> str:
+    """The owner's e-mail: the new status in the active language, then the reviewer's reason
+    as the reviewer wrote it."""
+    text = _("The application of %(merchant)s is now: %(status)s.") % {
+        "merchant": merchant.name,
+        "status": merchant.get_status_display(),
+    }
+    if reason:
+        text += "\n\n" + _("Reason: %(reason)s") % {"reason": reason}
+    return text
 
 
 def merchant_application_submit(

@@ -9,6 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from facepay import mail
 from facepay.models import User
 from facepay.services import audit_event_record
 from merchants.errors import (
@@ -86,15 +87,22 @@ def staff_invite(
         )
         if is_silent:  # the demo seed staffs its own stores without mailing anyone
             return assignment
-        if is_new_user:
-            body = (
-                f"You have been invited as a cashier of {store.name}. Choose your password "
-                f"here (the link works once): {base_url}{_set_password_link(user)}"
-            )
-        else:
-            body = f"You now also work at {store.name}."
-        notify(to=[email], subject="FacePay Street: cashier invitation", body=body)
+        link = f"{base_url}{_set_password_link(user)}" if is_new_user else ""
+        notify(
+            to=[email],
+            subject=mail.bilingual_subject(lambda: _("FacePay Street: cashier invitation")),
+            body=mail.bilingual_body(lambda: _invitation_text(store.name, link)),
+        )
     return assignment
+
+
+def _invitation_text(store_name: str, link: str) -> str:
+    if link:
+        return _(
+            "You have been invited as a cashier of %(store)s. Choose your password here (the "
+            "link works once): %(link)s"
+        ) % {"store": store_name, "link": link}
+    return _("You now also work at %(store)s.") % {"store": store_name}
 
 
 @transaction.atomic
