@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_lockouts'),
+        ('payments', '0007_platform_balances_derived_from_postings'),
     ]
 
     operations = [
