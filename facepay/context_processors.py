@@ -37,6 +37,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
     ],
     User.Role.OPERATOR: [
         ("ops", _("Operations")),
+        ("ops_disputes:list", _("Disputes")),
         ("merchants:review_queue", _("Merchant review")),
         ("admin:index", _("Admin")),
     ],
