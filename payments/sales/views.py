@@ -78,8 +78,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "end": end,
             "period_includes_today": start <= figures.today.start <= end,
             "store_ids": store_ids,
+            "latest": dashboard.latest_payments_today(store_ids=store_ids),
+            "is_owner": user.role == Role.MERCHANT_OWNER,
             "query": request.GET.urlencode(),
             "bars": charts.day_bars(figures.days),
+            "axes": charts.day_axes(figures.days),
             "heat": charts.heat_rects(list(figures.heat_rows())),
             "heat_rows": list(figures.heat_rows()),
             "chart": {
