@@ -46,3 +46,14 @@ def test_new_merchant_without_a_store_is_told_to_add_one() -> None:
     assert "Add a store" in page
     assert reverse("merchants:stores") in page
     assert merchant.owner.role == User.Role.MERCHANT_OWNER
+
+
+def test_rotating_or_revoking_a_terminal_asks_first() -> None:
+    terminal = TerminalFactory(name="收银台 9")
+    client = owner_client(terminal.store.merchant)
+    page = client.get(reverse("merchants:stores")).content.decode()
+    rotate = page[page.index(f'id="rotate-{terminal.pk}"') :]
+    revoke = page[page.index(f'id="revoke-{terminal.pk}"') :]
+    assert rotate.index("<summary") < rotate.index("Issue a new secret for 收银台 9?")
+    assert rotate.index("Issue a new secret") < rotate.index('type="submit"')
+    assert revoke.index("Revoke 收银台 9 for good?") < revoke.index('type="submit"')
