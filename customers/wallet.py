@@ -36,7 +36,38 @@ class Movement:
     reference: str
 
 
+@dataclass(frozen=True)
+class ReceiptRefund:
+    occurred_at: datetime
+    amount_minor: int  # positive: back into the wallet
+    currency: str
+    reason: str  # the merchant's reason ("" when none was given)
+    is_from_dispute: bool  # an operator upheld the customer's dispute
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One payment as its receipt shows it (the ledger's references stay out of sight)."""
+
+    payment_id: UUID
+    occurred_at: datetime  # captured
+    amount_minor: int
+    refunded_minor: int
+    currency: str
+    method: str  # face or payment_code
+    method_label: str  # in the active language
+    merchant_name: str
+    store_name: str
+    terminal_name: str  # the counter
+    refunds: tuple[ReceiptRefund, ...]
+    dispute_status: str  # "" (none), open, won, lost: the latest dispute
+    dispute_status_label: str
+    can_dispute: bool  # captured, nothing left open, something left to refund
+
+
 class WalletBook(Protocol):
+    def receipt(self, *, customer_id: int, payment_id: UUID) -> Receipt | None: ...
+
     def balance_minor(self, *, customer_id: int, currency: str) -> int: ...
 
     def statement(self, *, customer_id: int, limit: int | None = None) -> list[StatementLine]: ...

@@ -23,12 +23,14 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
         ("merchants:home", _("Dashboard")),
         ("merchants:application", _("Application")),
         ("merchants:stores", _("Stores & terminals")),
+        ("payments:payment_list", _("Recent payments")),
         ("merchants:settlements", _("Settlements")),
         ("credit:merchant_score", _("Credit score")),
     ],
     User.Role.STORE_STAFF: [
         ("merchants:home", _("Dashboard")),
         ("payments:terminal_picker", _("Terminal")),
+        ("payments:payment_list", _("Recent payments")),
     ],
     User.Role.FINANCE_REVIEWER: [
         ("credit:home", _("SME scores")),
@@ -37,6 +39,7 @@ NAVIGATION: dict[str, list[tuple[str, Any]]] = {
     ],
     User.Role.OPERATOR: [
         ("ops", _("Operations")),
+        ("ops_disputes:list", _("Disputes")),
         ("merchants:review_queue", _("Merchant review")),
         ("admin:index", _("Admin")),
     ],

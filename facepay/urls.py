@@ -13,6 +13,7 @@ from facepay import api, face_api, views
 from facepay.forms import AdminSignInForm
 from merchants import urls as merchants_urls
 from payments import urls as payments_urls
+from payments.desk import urls as desk_urls
 from payments.sales import urls as sales_urls
 
 
@@ -40,6 +41,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ops/", views.ops, name="ops"),
     path("ops/ping/", views.ops_ping, name="ops_ping"),
+    path("ops/disputes/", include((desk_urls.ops_urlpatterns, "ops_disputes"))),
     path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
     path("accounts/login/code/", views.sign_in_code_send, name="sign_in_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -59,6 +61,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     *app_urls("customers", customers_urls),
     *app_urls("merchants", merchants_urls, sales_urls),
-    *app_urls("payments", payments_urls),
+    *app_urls("payments", payments_urls, desk_urls),
     *app_urls("credit", credit_urls),
 ]

@@ -3,11 +3,17 @@ customer's wallet, registered as the customers app's `WalletBook` when payments 
 
 from __future__ import annotations
 
-from customers.wallet import Movement, StatementLine
+from uuid import UUID
+
+from customers.wallet import Movement, Receipt, StatementLine
 from payments import selectors, services
+from payments.desk import selectors as desk_selectors
 
 
 class LedgerWalletBook:
+    def receipt(self, *, customer_id: int, payment_id: UUID) -> Receipt | None:
+        return desk_selectors.receipt_for_customer(customer_id=customer_id, payment_id=payment_id)
+
     def balance_minor(self, *, customer_id: int, currency: str) -> int:
         return selectors.wallet_balance_minor(customer_id=customer_id, currency=currency)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from facepay.permissions import AuthenticatedHttpRequest, role_required
 from facepay.spreadsheets import SafeCsvWriter
 from merchants import services as merchant_services
 from payments import selectors, services
+from payments.models import SettlementBatch
 
 STORE_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
 TERMINAL_TEXT = {
@@ -138,44 +140,49 @@ def settlement_csv(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResp
         f'attachment; filename="settlement-{batch.merchant_id}-{batch.business_date}.csv"'
     )
     writer = SafeCsvWriter(response)
-    writer.writerow(
-        [
-            "kind",
-            "payment_id",
-            "occurred_at",
-            "store",
-            "amount_minor",
-            "fee_minor",
-            "net_minor",
-            "currency",
-        ]
-    )
+    writer.writerows(reconciliation_rows(batch))
+    return response
+
+
+RECONCILIATION_HEADER = [
+    "kind",
+    "payment_id",
+    "occurred_at (Asia/Shanghai)",
+    "store",
+    "amount_minor",
+    "fee_minor",
+    "net_minor",
+    "currency",
+    "amount",
+    "fee",
+    "net",
+]
+
+
+def reconciliation_rows(batch: SettlementBatch) -> list[list[object]]:
+    """A batch's reconciliation as CSV rows: local times (the zone is in the header), fen for
+    the books and the same amounts in yuan with two decimals, then the total."""
+    zone = timezone.get_current_timezone()
+
+    def amounts(*values: int) -> list[object]:
+        return [*values, batch.currency, *(str(money.to_major(v, batch.currency)) for v in values)]
+
+    rows: list[list[object]] = [list(RECONCILIATION_HEADER)]
     for line in selectors.settlement_reconciliation(batch=batch):
-        writer.writerow(
+        at = line.occurred_at
+        occurred = at.astimezone(zone).isoformat(timespec="seconds") if at else ""
+        rows.append(
             [
                 line.kind,
                 line.payment_id,
-                line.occurred_at.isoformat() if line.occurred_at else "",
+                occurred,
                 line.store_name,
-                line.amount_minor,
-                line.fee_minor,
-                line.net_minor,
-                batch.currency,
+                *amounts(line.amount_minor, line.fee_minor, line.net_minor),
             ]
         )
-    writer.writerow(
-        [
-            "total",
-            "",
-            "",
-            "",
-            batch.gross_minor - batch.refunds_minor,
-            batch.fees_minor,
-            batch.net_minor,
-            batch.currency,
-        ]
-    )
-    return response
+    total = amounts(batch.gross_minor - batch.refunds_minor, batch.fees_minor, batch.net_minor)
+    rows.append(["total", "", "", "", *total])
+    return rows
 
 
 # --- The customer's face-payment notices (issue 13) ----------------------------------------------

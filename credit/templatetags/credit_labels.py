@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.translation import get_language
 
 from credit import scorecard
+from facepay.money import format_minor
 
 register = template.Library()
 
@@ -23,3 +25,15 @@ def reason_text(reason: dict[str, object]) -> str:
     """A stored reason's text in the reader's language (both are kept on the score row)."""
     chinese = (get_language() or "").startswith("zh")
     return str(reason.get("text_zh" if chinese else "text_en", ""))
+
+
+@register.filter
+def bin_bound(upper: float | None, name: str) -> str:
+    """A points-table bin's upper bound as a reader sees it: money features in yuan with two
+    decimals ("¥12,030.69", not "1203069" fen), others as plain numbers."""
+    if upper is None:
+        return "∞"
+    info = scorecard.FEATURES_BY_NAME.get(name)
+    if info is not None and info.unit == "minor":
+        return format_minor(round(upper))
+    return floatformat(upper, "-4")

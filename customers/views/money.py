@@ -99,20 +99,10 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 @customer_page
 def receipt(request: HttpRequest, customer: Customer, payment_id: UUID) -> HttpResponse:
-    lines = [
-        line
-        for line in wallet_port.book().statement(customer_id=customer.pk)
-        if line.payment_id == payment_id
-    ]
-    if not lines:
+    shown = wallet_port.book().receipt(customer_id=customer.pk, payment_id=payment_id)
+    if shown is None:
         raise Http404
-    payment = next((line for line in lines if line.kind != "refund"), lines[-1])
-    refunds = [line for line in lines if line.kind == "refund"]
-    return render(
-        request,
-        "customers/receipt.html",
-        {"customer": customer, "payment": payment, "refunds": refunds, "payment_id": payment_id},
-    )
+    return render(request, "customers/receipt.html", {"customer": customer, "receipt": shown})
 
 
 # --- controls -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from payments.sales.dashboard import DayTakings, HeatCell
 
@@ -68,3 +69,43 @@ def heat_rects(rows: list[tuple[int, list[HeatCell]]]) -> list[HeatRect]:
                 )
             )
     return rects
+
+
+@dataclass(frozen=True)
+class AxisTick:
+    position: float  # y for the value axis, x (bar centre) for the date axis
+    gross_minor: int = 0
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class DayAxes:
+    values: list[AxisTick]  # 0, half and the busiest day's takings, bottom to top
+    dates: list[AxisTick]  # at most MAX_DATE_LABELS dates, first and last always
+    show_values: bool  # few enough bars to print each day's takings above its bar
+
+
+MAX_DATE_LABELS = 8
+
+
+def day_axes(days: list[DayTakings]) -> DayAxes:
+    """The bar chart's axes: the value axis scaled like day_bars, dates under the bars."""
+    if not days:
+        return DayAxes(values=[], dates=[], show_values=False)
+    top = max(day.gross_minor for day in days)
+    values = [AxisTick(position=float(CHART_HEIGHT), gross_minor=0)]
+    if top:
+        values += [
+            AxisTick(position=CHART_HEIGHT / 2, gross_minor=top // 2),
+            AxisTick(position=0.0, gross_minor=top),
+        ]
+    slot = CHART_WIDTH / len(days)
+    step = max(1, -(-len(days) // MAX_DATE_LABELS))
+    indexes = sorted({*range(0, len(days), step), len(days) - 1})
+    if len(indexes) > 1 and indexes[-1] - indexes[-2] < step:
+        indexes.pop(-2)  # keep the last date's label clear of its neighbour
+    dates = [
+        AxisTick(position=round(index * slot + slot / 2, 1), day=days[index].day)
+        for index in indexes
+    ]
+    return DayAxes(values=values, dates=dates, show_values=len(days) <= 14)

@@ -239,3 +239,17 @@ def payments_for_export(
         .select_related("store", "terminal")
         .order_by("captured_at", "id")
     )
+
+
+def latest_payments_today(
+    *, store_ids: list[int], limit: int = 10, currency: str | None = None
+) -> list[PaymentAttempt]:
+    """Today's (local day) latest captured payments of these stores, newest first: what the
+    live feed shows, rendered by the server so a reload does not empty it."""
+    today = today_local()
+    currency = currency or settings.FACEPAY_CURRENCY
+    return list(
+        captured_payments(store_ids=store_ids, start=today, end=today, currency=currency)
+        .select_related("store")
+        .order_by("-captured_at", "-id")[:limit]
+    )

@@ -78,8 +78,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "end": end,
             "period_includes_today": start <= figures.today.start <= end,
             "store_ids": store_ids,
+            "latest": dashboard.latest_payments_today(store_ids=store_ids),
+            "is_owner": user.role == Role.MERCHANT_OWNER,
             "query": request.GET.urlencode(),
             "bars": charts.day_bars(figures.days),
+            "axes": charts.day_axes(figures.days),
             "heat": charts.heat_rects(list(figures.heat_rows())),
             "heat_rows": list(figures.heat_rows()),
             "chart": {
@@ -170,14 +173,21 @@ SETTLEMENT_CSV_HEADER = [
     "fees_minor",
     "refunds_minor",
     "net_minor",
-    "created_at",
+    "created_at (Asia/Shanghai)",
+    "gross",
+    "fees",
+    "refunds",
+    "net",
 ]
 
 
 @role_required(*MANAGER_ROLES)
 def settlements_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    """Settlement batches as CSV: fen columns for reconciliation (unchanged positions), then the
+    same amounts in yuan with two decimals; times in Asia/Shanghai."""
     batches = payment_selectors.settlement_batches_for_user(user=request.user)
     writer = SafeCsvWriter(_Echo())
+    zone = timezone.get_current_timezone()
 
     def lines():
         yield writer.writerow(SETTLEMENT_CSV_HEADER)
@@ -193,7 +203,16 @@ def settlements_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
                     batch.fees_minor,
                     batch.refunds_minor,
                     batch.net_minor,
-                    batch.created_at.isoformat(),
+                    batch.created_at.astimezone(zone).isoformat(timespec="seconds"),
+                    *(
+                        str(money.to_major(amount, batch.currency))
+                        for amount in (
+                            batch.gross_minor,
+                            batch.fees_minor,
+                            batch.refunds_minor,
+                            batch.net_minor,
+                        )
+                    ),
                 ]
             )
 

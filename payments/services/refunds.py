@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from facepay import money
 from facepay.models import User
+from facepay.services import audit_event_record
 from payments import broadcasts, errors, ledger
 from payments.models import Account, Dispute, JournalEntry, PaymentAttempt, Refund
 
@@ -202,7 +203,8 @@ def dispute_open(*, customer_id: int, attempt_id: UUID | str, reason: str) -> Di
 def dispute_decide(
     *, dispute_id: int, decided_by: User | None, is_upheld: bool, note: str = ""
 ) -> Dispute:
-    """An operator decides an open dispute; upheld refunds whatever is left of the payment.
+    """An operator decides an open dispute; upheld refunds whatever is left of the payment. The
+    decision is audit-logged in the same transaction.
 
     Raises DisputeNotOpen, MerchantBalanceInsufficient.
     """
@@ -223,4 +225,15 @@ def dispute_decide(
     dispute.decision_note = note[:500]
     dispute.decided_at = timezone.now()
     dispute.save(update_fields=["status", "decided_by", "decision_note", "decided_at", "refund"])
+    audit_event_record(
+        actor=decided_by,
+        action="dispute.upheld" if is_upheld else "dispute.rejected",
+        target=dispute,
+        data={
+            "payment_id": str(attempt.public_id),
+            "refund_minor": dispute.refund.amount_minor if dispute.refund else 0,
+            "currency": attempt.currency,
+            "note": dispute.decision_note,
+        },
+    )
     return dispute

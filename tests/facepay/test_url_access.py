@@ -80,6 +80,8 @@ ACCESS: dict[str, set[str]] = {
     "payments_api:dispute_open": {User.Role.CUSTOMER},
     "payments:face_payments": {User.Role.CUSTOMER},
     "payments:not_me": {User.Role.CUSTOMER},
+    "payments:receipt_dispute": {User.Role.CUSTOMER},
+    "ops_disputes:": {User.Role.OPERATOR},
     "credit:": {User.Role.FINANCE_REVIEWER, User.Role.OPERATOR},
     "credit_api:": {User.Role.FINANCE_REVIEWER, User.Role.OPERATOR},
     "credit:merchant_score": {User.Role.MERCHANT_OWNER},
