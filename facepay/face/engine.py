@@ -293,9 +293,18 @@ class FaceEngine:
             raise errors.FaceBlurred(
                 _("Hold still: the picture is blurred."), sharpness=round(quality.sharpness, 1)
             )
-        if not gates.min_brightness <= quality.brightness <= gates.max_brightness:
-            raise errors.FaceBadlyExposed(
-                _("The face is too dark or too bright."), brightness=round(quality.brightness, 1)
+        # Which way the exposure fails is said (and coded): the fix is opposite for each.
+        if quality.brightness < gates.min_brightness:
+            raise errors.FaceTooDark(
+                _("The face is too dark: more light is needed."),
+                brightness=round(quality.brightness, 1),
+                min_brightness=gates.min_brightness,
+            )
+        if quality.brightness > gates.max_brightness:
+            raise errors.FaceTooBright(
+                _("The face is too bright: step out of the strong light."),
+                brightness=round(quality.brightness, 1),
+                max_brightness=gates.max_brightness,
             )
 
     def probe(
