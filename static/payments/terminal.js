@@ -1,10 +1,12 @@
 // The counter screen: amount keypad, camera frames, signed terminal calls, live status.
 // The websocket is the source of truth for an attempt's status; a signed poll runs only while
 // the socket is down (or the state could not be read). Timing marks (User Timing API):
-// facepay:pay (button pressed), facepay:captured (frames taken), facepay:confirm (confirm shown).
+// facepay:pay (button pressed), facepay:captured (frames taken), facepay:replied (the POST's
+// answer), facepay:confirm (confirm shown).
 
 import { credentialStore, randomHex, signedFetch } from "./signing.js";
 import { bindKeyboard, focusOn } from "./terminal-keys.js";
+import { amountAfterKey, amountMinorOf, formatMinor as formatAmount } from "./terminal-money.js";
 
 const root = document.getElementById("terminal");
 const text = JSON.parse(document.getElementById("terminal-messages").textContent);
@@ -30,16 +32,8 @@ function show(id) {
 }
 const currentScreen = () => screens.find((screen) => !$(screen).hidden);
 
-function amountMinor() {
-  if (!/^\d+(\.\d{0,2})?$/.test(state.amountText)) return 0;
-  const [units, fraction = ""] = state.amountText.split(".");
-  return Number(units) * 100 + Number((fraction + "00").slice(0, 2));
-}
-
-function formatMinor(minor, code = currency) {
-  const symbol = { CNY: "¥", HKD: "HK$", USD: "$", EUR: "€", JPY: "¥" }[code] || `${code} `;
-  return `${symbol}${Math.floor(minor / 100).toLocaleString("en")}.${String(minor % 100).padStart(2, "0")}`;
-}
+const amountMinor = () => amountMinorOf(state.amountText);
+const formatMinor = (minor, code = currency) => formatAmount(minor, code);
 
 function renderAmount() {
   const minor = amountMinor();
@@ -191,12 +185,8 @@ function connectSocket() {
 
 async function refresh() {
   if (!state.attempt?.id) return false;
-  let result;
-  try {
-    result = await call("GET", `${root.dataset.api}${state.attempt.id}/`);
-  } catch {
-    return false;
-  }
+  const result = await call("GET", `${root.dataset.api}${state.attempt.id}/`).catch(() => null);
+  if (!result) return false;
   if (result.ok) render(result.data);
   else if (unpairedBy(result)) return true;
   return result.ok;
@@ -208,7 +198,7 @@ function startPolling() {
 }
 
 function stopPolling() {
-  if (state.poller) clearInterval(state.poller);
+  clearInterval(state.poller);
   state.poller = null;
 }
 
@@ -316,13 +306,9 @@ async function captureFrames(count = 2) {
 async function submit(path, payload) {
   state.pendingKey = payload.idempotency_key;
   state.early = null;
-  let result;
-  try {
-    result = await call("POST", path, payload);
-  } catch {
-    result = { ok: false, data: null };
-  }
+  const result = await call("POST", path, payload).catch(() => ({ ok: false, data: null }));
   state.pendingKey = null;
+  performance.mark("facepay:replied");
   if (!result.ok) return showError(result);
   state.attempt = { ...result.data, status: "created" };
   render(result.data);
@@ -333,7 +319,7 @@ async function submit(path, payload) {
 
 async function payWithFace() {
   if (amountMinor() <= 0) return;
-  for (const name of ["facepay:pay", "facepay:captured", "facepay:confirm"]) performance.clearMarks(name);
+  for (const name of ["pay", "captured", "replied", "confirm"]) performance.clearMarks(`facepay:${name}`);
   performance.mark("facepay:pay");
   show("screen-camera");
   focusOn($("camera-line"));
@@ -368,12 +354,8 @@ async function payWithCode(event) {
 }
 
 async function act(action, payload) {
-  let result;
-  try {
-    result = await call("POST", `${root.dataset.api}${state.attempt.id}/${action}/`, payload);
-  } catch {
-    result = { ok: false, data: null };
-  }
+  const path = `${root.dataset.api}${state.attempt.id}/${action}/`;
+  const result = await call("POST", path, payload).catch(() => ({ ok: false, data: null }));
   if (result.ok) return render(result.data);
   if (unpairedBy(result)) return;
   if (result.data?.error?.code === "step_up_wrong") {
@@ -399,12 +381,9 @@ function renderDigits() {
 
 // ---- input: touch keypads and the physical keyboard ---------------------------------------
 function pressAmountKey(key) {
-  if (key === "back") state.amountText = state.amountText.slice(0, -1);
-  else if (key === "clear") state.amountText = "";
-  else if (!/^[0-9.]$/.test(key)) return false;
-  else if (key === "." && state.amountText.includes(".")) return true;
-  else if (/\.\d\d$/.test(state.amountText) || state.amountText.length >= 9) return true;
-  else state.amountText = (state.amountText === "0" && key !== "." ? "" : state.amountText) + key;
+  const next = amountAfterKey(state.amountText, key);
+  if (next === null) return false;
+  state.amountText = next;
   renderAmount();
   return true;
 }

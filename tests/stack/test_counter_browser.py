@@ -44,9 +44,12 @@ STOPWATCH = """() => {
   new MutationObserver(() => {
     if (!confirm.hidden && pressed !== null) {
       const marks = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
-      const shot = marks("facepay:captured") !== null && marks("facepay:pay") !== null
-        ? marks("facepay:captured") - marks("facepay:pay") : null;
-      window.__timings.push({ confirm: performance.now() - pressed, capture: shot });
+      const since = (name) => marks(name) !== null && marks("facepay:pay") !== null
+        ? marks(name) - marks("facepay:pay") : null;
+      window.__timings.push({
+        confirm: performance.now() - pressed, capture: since("facepay:captured"),
+        replied: since("facepay:replied"),
+      });
       pressed = null;
     }
   }).observe(confirm, { attributes: true, attributeFilter: ["hidden"] });
@@ -119,6 +122,10 @@ def test_counter_pay_to_confirm_time_over_ten_payments(
     assert len(timings) == 10
     captured = PaymentAttempt.objects.filter(terminal=credentials.terminal, status="captured")
     assert captured.count() == 10
+    # The server's share, from its own timestamps: created to awaiting confirmation.
+    rows = list(captured.order_by("created_at"))
+    server = [(row.awaiting_confirmation_at - row.created_at).total_seconds() for row in rows]
+    queued = [(row.recognising_at - row.created_at).total_seconds() for row in rows]
     confirm = [item["confirm"] / 1000 for item in timings]
     capture = [item["capture"] / 1000 for item in timings if item["capture"] is not None]
     lines = [
@@ -136,8 +143,74 @@ def test_counter_pay_to_confirm_time_over_ten_payments(
             f" p95(confirm) - p95(capture)"
             f" {percentile(confirm, 0.95) - percentile(capture, 0.95):.2f} s",
         ]
+    replied = [item["replied"] / 1000 for item in timings if item["replied"] is not None]
+    if len(replied) == len(capture) == len(confirm):
+        upload = [answer - shot for answer, shot in zip(replied, capture, strict=True)]
+        lines.append(
+            f"capture to POST reply p50 {percentile(upload, 0.5):.2f} s,"
+            f" p95 {percentile(upload, 0.95):.2f} s"
+        )
+    lines.append(
+        f"server created to awaiting_confirmation p50 {percentile(server, 0.5):.2f} s,"
+        f" p95 {percentile(server, 0.95):.2f} s (of which queued for the worker:"
+        f" p50 {percentile(queued, 0.5):.2f} s, p95 {percentile(queued, 0.95):.2f} s)"
+    )
     with capsys.disabled():
         print("\n" + "\n".join(lines))  # noqa: T201 - Must-show 1: the timings, in the log
+
+
+def test_counter_applies_a_status_pushed_before_the_post_reply(
+    stack: Stack,
+    browser_page,
+    photo_pair: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    """The result is pushed before the POST's 202 reaches the page (held back here until the
+    attempt awaits confirmation): the page shows the confirm screen from the push, with no poll.
+    Before, it dropped the push (no attempt id yet) and waited for its 2-second poll."""
+    enrol_photo, probe_photo = photo_pair
+    enrol(enrol_photo, amount_minor=10_000)
+    credentials = terminal_with_secret(store__merchant=MerchantFactory(fee_rate_bps=60))
+    cashier = StoreStaffFactory(store=Store.objects.get(pk=credentials.terminal.store_id)).user
+    page = browser_page(camera_photo=probe_photo)
+    open_counter(page, stack, cashier.username, credentials.terminal.pk)
+    pair(page, credentials.key_id, credentials.secret)
+    page.wait_for_selector("#link-state.badge-ok", timeout=15_000)
+    polls: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            polls.append(request.url)
+            if request.method == "GET" and "/terminal/attempts/" in request.url
+            else None
+        ),
+    )
+
+    def hold_reply(route) -> None:  # type: ignore[no-untyped-def]
+        response = route.fetch()
+        deadline = time.monotonic() + 90
+        while (
+            time.monotonic() < deadline
+            and not PaymentAttempt.objects.filter(
+                terminal=credentials.terminal, status="awaiting_confirmation"
+            ).exists()
+        ):
+            time.sleep(0.05)
+        time.sleep(0.5)  # the push is in the page by now
+        route.fulfill(response=response)
+
+    page.route("**/api/payments/terminal/attempts/", hold_reply)
+    for key in "38":
+        page.click(f"#keypad button[data-key='{key}']")
+    page.click("#pay-face")
+    page.wait_for_selector("#confirm:not([hidden])", timeout=90_000)
+    assert polls == []  # shown from the push, not from a poll
+    after_reply = page.evaluate(
+        "() => performance.getEntriesByName('facepay:confirm')[0].startTime"
+        " - performance.getEntriesByName('facepay:replied')[0].startTime"
+    )
+    with capsys.disabled():
+        print(f"\nreply held until the push had come: confirm {after_reply:.0f} ms after it")  # noqa: T201
 
 
 def test_counter_paired_with_a_wrong_secret_is_not_connected_and_pairs_again(
