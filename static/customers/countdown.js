@@ -11,6 +11,7 @@
     clearInterval(timer);
     clearInterval(checker);
     box.classList.add(state);
+    document.getElementById("code-validity").hidden = true;
     label.textContent = box.dataset[state];
   }
   function update() {

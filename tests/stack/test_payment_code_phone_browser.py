@@ -60,6 +60,7 @@ def test_payment_code_is_on_screen_on_a_phone_and_stops_once_used(
     page.wait_for_selector("#payment-code.used", timeout=10_000)
     said = page.inner_text("#code-countdown")
     assert said == "已使用：这个付款码已完成支付。"
+    assert page.locator("#code-validity").is_hidden()
     time.sleep(1.5)  # the countdown has stopped: the text no longer changes
     assert page.inner_text("#code-countdown") == said
     screenshot(page, "customers-payment-code-used")
