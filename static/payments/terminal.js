@@ -20,9 +20,7 @@ const state = {
   poller: null, socketOpen: false, paired: false,
 };
 
-function call(method, path, payload) {
-  return signedFetch(store.read(), method, path, payload);
-}
+const call = (method, path, payload) => signedFetch(store.read(), method, path, payload);
 
 // ---- screens -------------------------------------------------------------------------------
 const screens = ["pairing", "screen-amount", "screen-code", "screen-camera", "screen-status"];
@@ -302,10 +300,11 @@ async function captureFrames(count = 2) {
   return frames;
 }
 
-// Send a new attempt; pushes that beat the reply are applied once it is here.
-async function submit(path, payload) {
-  state.pendingKey = payload.idempotency_key;
-  state.early = null;
+// Send an attempt's call; pushes for its idempotency key that beat the reply are kept and
+// applied once the reply is here (a flow of several calls sets state.pendingKey at its first).
+async function submit(path, payload, key = payload.idempotency_key) {
+  if (state.pendingKey !== key) state.early = null;
+  state.pendingKey = key;
   const result = await call("POST", path, payload).catch(() => ({ ok: false, data: null }));
   state.pendingKey = null;
   performance.mark("facepay:replied");
@@ -323,14 +322,22 @@ async function payWithFace() {
   performance.mark("facepay:pay");
   show("screen-camera");
   focusOn($("camera-line"));
+  const key = randomHex(12);
+  state.pendingKey = key;
+  state.early = null;
   let frames;
   try {
     frames = await captureFrames();
   } catch {
-    showError({ data: { error: { code: "camera_error" } } });
-    return;
+    state.pendingKey = null;
+    return showError({ data: { error: { code: "camera_error" } } });
   }
   performance.mark("facepay:captured");
+  showRecognising();
+  await submit(root.dataset.api, { amount_minor: amountMinor(), currency, idempotency_key: key, frames });
+}
+
+function showRecognising() {
   const amount = amountMinor();
   state.attempt = { id: null, status: "created", amount_minor: amount, currency };
   setStatus(text.recognising, "", formatMinor(amount));
@@ -338,7 +345,6 @@ async function payWithFace() {
   $("step-up").hidden = $("confirm").hidden = $("restart").hidden = $("to-code").hidden = true;
   show("screen-status");
   focusOn($("status-title"));
-  await submit(root.dataset.api, { amount_minor: amount, currency, idempotency_key: randomHex(12), frames });
 }
 
 async function payWithCode(event) {
