@@ -318,7 +318,8 @@ class FaceEngine:
         """The one face to recognise, with its embedding, after every gate has passed.
 
         Raises NoFace, MultipleFaces, FaceTooSmall, FaceTurned, FaceBlurred, FaceBadlyExposed
-        or SpoofSuspected (passive score below the calibrated threshold, or a flat depth map).
+        (as FaceTooDark or FaceTooBright) or SpoofSuspected (passive score below the calibrated
+        threshold, or a flat depth map).
         """
         frame = image.pixels_bgr if isinstance(image, IntakeImage) else image
         detection = self.pick_probe_detection(frame)
