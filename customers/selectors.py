@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import errors, gallery
@@ -21,6 +22,7 @@ from customers.models import (
     Customer,
     FaceTemplate,
     FaceUse,
+    PaymentCode,
 )
 from facepay.models import User
 
@@ -262,3 +264,14 @@ def customer_is_minor(*, date_of_birth: Any, today: Any) -> bool:
 def template_last_activity(template: FaceTemplate) -> datetime:
     """When the retention clock last restarted: last use, else enrolment."""
     return template.last_used_at or template.created_at
+
+
+def payment_code_state(*, customer: Customer, code_id: int) -> str:
+    """ "active", "used" (paid with, or replaced by a newer code) or "expired"; read only.
+
+    Only the customer's own codes are seen: another customer's id reads as "expired".
+    """
+    row = PaymentCode.objects.filter(customer=customer, pk=code_id).first()
+    if row is None or (row.used_at is None and row.expires_at <= timezone.now()):
+        return "expired"
+    return "used" if row.used_at is not None else "active"

@@ -14,6 +14,11 @@ urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
     path("wallet/payments/<uuid:payment_id>/", views.receipt, name="receipt"),
     path("controls/", views.controls, name="controls"),
+    path(
+        "controls/codes/<int:code_id>/state.json",
+        views.payment_code_state,
+        name="payment_code_state",
+    ),
     path("face-pay/resume/", views.face_pay_resume, name="face_pay_resume"),
     path("privacy/", views.privacy, name="privacy"),
     path("privacy/export.<str:file_format>", views.export, name="export"),

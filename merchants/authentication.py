@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -67,23 +68,24 @@ class TerminalSignatureAuthentication(BaseAuthentication):
         if not (key_id and stamp and nonce and given):
             raise _refuse(
                 "signature_missing",
-                "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are all required.",
+                _("X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are all required."),
             )
         if (
             parse_int(stamp, minimum=0, maximum=TIMESTAMP_MAX) is None
             or not NONCE_PATTERN.match(nonce)
             or not SIGNATURE_PATTERN.match(given)
         ):
-            raise _refuse("signature_malformed", "A signature header is malformed.")
+            raise _refuse("signature_malformed", _("A signature header is malformed."))
         terminal = Terminal.objects.select_related("store__merchant").filter(key_id=key_id).first()
         if terminal is None or not terminal.secret_sealed:
-            raise _refuse("terminal_unknown", "No terminal has this id.")
+            raise _refuse("terminal_unknown", _("No terminal has this id."))
         skew = settings.FACEPAY_TERMINAL_CLOCK_SKEW_SECONDS
         now = timezone.now()
         if abs(now.timestamp() - int(stamp)) > skew:
             raise _refuse(
                 "timestamp_out_of_range",
-                f"X-Timestamp is more than {skew} seconds from the server clock.",
+                _("X-Timestamp is more than %(seconds)s seconds from the server clock.")
+                % {"seconds": skew},
             )
         expected = signing.signature(
             secret=terminal_secret(terminal),
@@ -94,13 +96,13 @@ class TerminalSignatureAuthentication(BaseAuthentication):
             body=request._request.body,
         )
         if not hmac.compare_digest(expected, given):
-            raise _refuse("signature_invalid", "The signature does not match this request.")
+            raise _refuse("signature_invalid", _("The signature does not match this request."))
         if not terminal.is_active:
-            raise _refuse("terminal_revoked", "This terminal has been revoked.")
+            raise _refuse("terminal_revoked", _("This terminal has been revoked."))
         if not terminal.store.merchant.is_approved:
-            raise _refuse("merchant_not_approved", "This terminal's merchant is not approved.")
+            raise _refuse("merchant_not_approved", _("This terminal's merchant is not approved."))
         if not cache.add(nonce_cache_key(terminal.pk, nonce), 1, timeout=2 * skew + 60):
-            raise _refuse("nonce_replayed", "This nonce was already used.")
+            raise _refuse("nonce_replayed", _("This nonce was already used."))
         if terminal.last_seen_at is None or now - terminal.last_seen_at > LAST_SEEN_EVERY:
             Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
             terminal.last_seen_at = now
@@ -124,7 +126,7 @@ class IsSignedTerminal(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not isinstance(request.auth, Terminal):
-            raise _refuse("signature_missing", "This endpoint needs a signed terminal request.")
+            raise _refuse("signature_missing", _("This endpoint needs a signed terminal request."))
         return True
 
 

@@ -16,7 +16,7 @@ from facepay.pages import refuse
 from facepay.permissions import AuthenticatedHttpRequest, role_required
 from facepay.spreadsheets import SafeCsvWriter
 from merchants import services as merchant_services
-from payments import selectors, services
+from payments import selectors, services, terminal_text
 from payments.models import SettlementBatch
 
 STORE_ROLES = (User.Role.MERCHANT_OWNER, User.Role.STORE_STAFF, User.Role.OPERATOR)
@@ -56,6 +56,8 @@ DECLINE_TEXT = {
     "face_blurred": _("Hold still: the picture was blurred."),
     "face_turned": _("Look straight at the camera."),
     "face_badly_exposed": _("The light is too dark or too bright."),
+    "face_too_dark": _("The light is too dark: move to a brighter place."),
+    "face_too_bright": _("The light is too bright: step out of the strong light."),
     "engine_unavailable": _("Face recognition is not available right now."),
     "payment_expired": _("The payment expired: please start again."),
     "payment_code_invalid": _("That payment code is not valid."),
@@ -88,7 +90,10 @@ def terminal_screen(request: AuthenticatedHttpRequest, terminal_id: int) -> Http
             "can_pair": request.user.role in (User.Role.MERCHANT_OWNER, User.Role.OPERATOR),
             "messages_json": {
                 **{key: str(value) for key, value in TERMINAL_TEXT.items()},
+                **terminal_text.as_json(terminal_text.SCREEN),
                 "reasons": {key: str(value) for key, value in DECLINE_TEXT.items()},
+                "titles": terminal_text.as_json(terminal_text.TITLES),
+                "pairing": terminal_text.as_json(terminal_text.PAIRING),
             },
         },
     )

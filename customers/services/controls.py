@@ -248,6 +248,7 @@ def face_payment_notify(
 class IssuedPaymentCode:
     code: str  # 6 digits, shown once
     expires_at: datetime
+    code_id: int  # the PaymentCode row: the phone asks whether it was used (never the digits)
 
 
 @transaction.atomic
@@ -264,7 +265,7 @@ def payment_code_issue(*, customer: Customer) -> IssuedPaymentCode:
         if not active.filter(code_hash=code_hash).exists():  # unique among the live codes
             break
     expires_at = now + PAYMENT_CODE_TTL
-    PaymentCode.objects.create(customer=customer, code_hash=code_hash, expires_at=expires_at)
+    row = PaymentCode.objects.create(customer=customer, code_hash=code_hash, expires_at=expires_at)
     # How many wrong codes the platform had seen when this one was issued: the code is void once
     # FACEPAY_PAYMENT_CODE_GUESSES_PER_CODE more have been tried, however many terminals try.
     cache.set(
@@ -273,7 +274,7 @@ def payment_code_issue(*, customer: Customer) -> IssuedPaymentCode:
         timeout=int(PAYMENT_CODE_TTL.total_seconds()) + 60,
     )
     audit_event_record(actor=customer.user, action="customer.payment_code_issued", target=customer)
-    return IssuedPaymentCode(code=code, expires_at=expires_at)
+    return IssuedPaymentCode(code=code, expires_at=expires_at, code_id=row.pk)
 
 
 def _cache_bump(key: str, timeout: int | None) -> int:

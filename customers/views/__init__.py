@@ -10,7 +10,14 @@ from customers.views.account import (
     verify_phone,
 )
 from customers.views.base import customer_page
-from customers.views.money import controls, export, privacy, receipt, wallet
+from customers.views.money import (
+    controls,
+    export,
+    payment_code_state,
+    privacy,
+    receipt,
+    wallet,
+)
 
 __all__ = [
     "consent",
@@ -21,6 +28,7 @@ __all__ = [
     "export",
     "face_pay_resume",
     "home",
+    "payment_code_state",
     "privacy",
     "receipt",
     "signup",

@@ -233,6 +233,8 @@ def _feedback_texts() -> dict[str, str]:
         "face_blurred": _("Blurred: hold still."),
         "face_turned": _("Turned: look straight at the camera."),
         "face_badly_exposed": _("Too dark or too bright: find even light."),
+        "face_too_dark": _("Too dark: find more light."),
+        "face_too_bright": _("Too bright: step out of the strong light."),
         "spoof_suspected": _("We could not confirm a live person."),
         "enrolment_frames_inconsistent": _("The pictures do not show the same person."),
         "camera_unavailable": _("The camera is not available: upload photos instead."),

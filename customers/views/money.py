@@ -6,7 +6,7 @@ import uuid
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -169,6 +169,13 @@ def controls(request: HttpRequest, customer: Customer) -> HttpResponse:
             "qr_svg": exports.qr_svg(issued.code) if issued else "",
         },
     )
+
+
+@customer_page
+@require_http_methods(["GET"])
+def payment_code_state(request: HttpRequest, customer: Customer, code_id: int) -> HttpResponse:
+    """The phone's one-time code page asks whether its code is still waiting to be used."""
+    return JsonResponse({"state": selectors.payment_code_state(customer=customer, code_id=code_id)})
 
 
 # --- rights -------------------------------------------------------------------------------------

@@ -293,9 +293,18 @@ class FaceEngine:
             raise errors.FaceBlurred(
                 _("Hold still: the picture is blurred."), sharpness=round(quality.sharpness, 1)
             )
-        if not gates.min_brightness <= quality.brightness <= gates.max_brightness:
-            raise errors.FaceBadlyExposed(
-                _("The face is too dark or too bright."), brightness=round(quality.brightness, 1)
+        # Which way the exposure fails is said (and coded): the fix is opposite for each.
+        if quality.brightness < gates.min_brightness:
+            raise errors.FaceTooDark(
+                _("The face is too dark: more light is needed."),
+                brightness=round(quality.brightness, 1),
+                min_brightness=gates.min_brightness,
+            )
+        if quality.brightness > gates.max_brightness:
+            raise errors.FaceTooBright(
+                _("The face is too bright: step out of the strong light."),
+                brightness=round(quality.brightness, 1),
+                max_brightness=gates.max_brightness,
             )
 
     def probe(
@@ -309,7 +318,8 @@ class FaceEngine:
         """The one face to recognise, with its embedding, after every gate has passed.
 
         Raises NoFace, MultipleFaces, FaceTooSmall, FaceTurned, FaceBlurred, FaceBadlyExposed
-        or SpoofSuspected (passive score below the calibrated threshold, or a flat depth map).
+        (as FaceTooDark or FaceTooBright) or SpoofSuspected (passive score below the calibrated
+        threshold, or a flat depth map).
         """
         frame = image.pixels_bgr if isinstance(image, IntakeImage) else image
         detection = self.pick_probe_detection(frame)

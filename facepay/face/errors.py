@@ -53,6 +53,18 @@ class FaceBadlyExposed(FaceError):
     code, http_status = "face_badly_exposed", 422
 
 
+class FaceTooDark(FaceBadlyExposed):
+    """The face's brightness is below the calibrated range: more light is needed."""
+
+    code = "face_too_dark"
+
+
+class FaceTooBright(FaceBadlyExposed):
+    """The face's brightness is above the calibrated range: strong light washes it out."""
+
+    code = "face_too_bright"
+
+
 class SpoofSuspected(FaceError):
     code, http_status = "spoof_suspected", 422
 

@@ -1,117 +1,106 @@
 // The counter screen: amount keypad, camera frames, signed terminal calls, live status.
-// Requests are signed exactly like merchants/signing.py:
-//   hex HMAC-SHA256(secret, "METHOD\nPATH\nTIMESTAMP\nNONCE\nSHA256HEX(body)").
+// The websocket is the source of truth for an attempt's status; a signed poll runs only while
+// the socket is down (or the state could not be read). Timing marks (User Timing API):
+// facepay:pay (button pressed), facepay:captured (frames taken), facepay:replied (the POST's
+// answer), facepay:confirm (confirm shown).
+
+import { credentialStore, randomHex, signedFetch } from "./signing.js";
+import { bindKeyboard, focusOn } from "./terminal-keys.js";
+import { amountAfterKey, amountMinorOf, formatMinor as formatAmount } from "./terminal-money.js";
 
 const root = document.getElementById("terminal");
 const text = JSON.parse(document.getElementById("terminal-messages").textContent);
 const terminalPk = root.dataset.terminal;
 const currency = root.dataset.currency;
-const storageKey = `facepay.terminal.${terminalPk}`;
-const encoder = new TextEncoder();
+const store = credentialStore(`facepay.terminal.${terminalPk}`);
 const $ = (id) => document.getElementById(id);
 
-const state = { amountText: "", digits: "", attempt: null, socket: null, poller: null };
+const state = {
+  amountText: "", digits: "", attempt: null, pendingKey: null, early: null, notice: "",
+  poller: null, socketOpen: false, paired: false,
+};
 
-// ---- signing -------------------------------------------------------------------------------
-function hex(buffer) {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function credentials() {
-  try {
-    return JSON.parse(localStorage.getItem(storageKey) || "null");
-  } catch {
-    return null;
-  }
-}
-
-async function signedFetch(method, path, payload) {
-  const creds = credentials();
-  if (!creds) throw new Error("not paired");
-  const body = payload === undefined ? "" : JSON.stringify(payload);
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = hex(crypto.getRandomValues(new Uint8Array(16)));
-  const bodyHash = hex(await crypto.subtle.digest("SHA-256", encoder.encode(body)));
-  const key = await crypto.subtle.importKey(
-    "raw", encoder.encode(creds.secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"],
-  );
-  const message = [method, path, timestamp, nonce, bodyHash].join("\n");
-  const signature = hex(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
-  const headers = {
-    "X-Terminal-Id": creds.key_id, "X-Timestamp": timestamp, "X-Nonce": nonce,
-    "X-Signature": signature,
-  };
-  if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body || undefined, credentials: "omit" });
-  const data = await response.json().catch(() => ({}));
-  return { ok: response.ok, status: response.status, data };
-}
+const call = (method, path, payload) => signedFetch(store.read(), method, path, payload);
 
 // ---- screens -------------------------------------------------------------------------------
 const screens = ["pairing", "screen-amount", "screen-code", "screen-camera", "screen-status"];
 function show(id) {
   for (const screen of screens) $(screen).hidden = screen !== id;
+  $("repair").hidden = id === "pairing";
 }
+const currentScreen = () => screens.find((screen) => !$(screen).hidden);
 
-function amountMinor() {
-  if (!/^\d+(\.\d{0,2})?$/.test(state.amountText)) return 0;
-  const [units, fraction = ""] = state.amountText.split(".");
-  return Number(units) * 100 + Number((fraction + "00").slice(0, 2));
-}
-
-function formatMinor(minor, code = currency) {
-  const symbol = { CNY: "¥", HKD: "HK$", USD: "$", EUR: "€", JPY: "¥" }[code] || `${code} `;
-  return `${symbol}${Math.floor(minor / 100).toLocaleString("en")}.${String(minor % 100).padStart(2, "0")}`;
-}
+const amountMinor = () => amountMinorOf(state.amountText);
+const formatMinor = (minor, code = currency) => formatAmount(minor, code);
 
 function renderAmount() {
   const minor = amountMinor();
   $("amount").textContent = formatMinor(minor);
   $("pay-face").disabled = minor <= 0;
   $("pay-code").disabled = minor <= 0;
+  if (currentScreen() === "screen-amount") focusOn(minor > 0 ? $("pay-face") : $("amount"));
 }
 
+function showAmountScreen() {
+  show("screen-amount");
+  renderAmount();
+}
+
+// After a sale the next customer starts at ¥0.00; after a decline, a cancel or an error the
+// same amount is kept, so "Try again" is one press.
 function restart() {
   stopPolling();
-  state.amountText = "";
+  if (state.attempt?.status === "captured") state.amountText = "";
   state.digits = "";
+  state.notice = "";
   state.attempt = null;
   delete root.dataset.status; // the last payment's status must not colour the new one
-  renderAmount();
-  show(credentials() ? "screen-amount" : "pairing");
+  if (state.paired) showAmountScreen();
+  else showPairing();
 }
 
-function setStatus(title, detail = "") {
+function setStatus(title, detail = "", amount = "") {
   $("status-title").textContent = title;
   $("status-detail").textContent = detail;
+  $("status-amount").textContent = amount;
+  $("status-amount").hidden = !amount;
 }
 
-const ORDER = ["created", "recognising", "step_up_required", "awaiting_confirmation"];
-function isOlder(incoming, current) {
-  // A late push or poll answer must never move the screen backwards.
-  return ORDER.includes(incoming.status) && ORDER.indexOf(incoming.status) < ORDER.indexOf(current.status);
+const FINAL = ["captured", "declined", "cancelled", "expired"];
+const RANK = { created: 0, recognising: 1, step_up_required: 2, awaiting_confirmation: 3 };
+const rank = (status) => (status in RANK ? RANK[status] : 4);
+
+function declineTitle(code) {
+  if (text.titles[code]) return text.titles[code];
+  return code?.startsWith("liveness_") ? text.titles.spoof_suspected : text.titles.default;
 }
 
 function render(attempt) {
   if (!state.attempt || attempt.id !== state.attempt.id) return;
-  if (isOlder(attempt, state.attempt) && attempt.step_up_failures === state.attempt.step_up_failures) return;
+  // A late push or poll answer must never move the screen backwards.
+  if (rank(attempt.status) < rank(state.attempt.status)) return;
+  if (FINAL.includes(state.attempt.status) && attempt.status !== state.attempt.status) return;
+  if (attempt.step_up_failures !== state.attempt.step_up_failures) state.digits = "";
   state.attempt = attempt;
   show("screen-status");
   root.dataset.status = attempt.status;
   $("to-code").hidden = true;
+  $("working").hidden = rank(attempt.status) > 1;
   $("step-up").hidden = attempt.status !== "step_up_required";
   // Confirm-free: the recognition job is capturing already, there is nothing to tap.
   $("confirm").hidden = attempt.status !== "awaiting_confirmation" || attempt.is_confirm_free;
-  $("restart").hidden = !["captured", "declined", "cancelled", "expired"].includes(attempt.status);
+  showRestart(FINAL.includes(attempt.status));
   const amount = formatMinor(attempt.amount_minor, attempt.currency);
   switch (attempt.status) {
     case "created":
     case "recognising":
-      setStatus(text.recognising, amount);
+      setStatus(text.recognising, "", amount);
       break;
     case "step_up_required":
-      // The amount is shown with the question, whoever the candidates are (issue 13).
-      setStatus(text.step_up_required, amount);
+      // The amount stays on screen with the question; a wrong-digits notice stays until the
+      // next key press.
+      setStatus(text.step_up_required, state.notice, amount);
+      renderDigits();
       break;
     case "awaiting_confirmation":
       setStatus(
@@ -119,81 +108,165 @@ function render(attempt) {
           .replace("%(name)s", attempt.customer_name)
           .replace("%(amount)s", amount),
       );
+      if (!performance.getEntriesByName("facepay:confirm").length) performance.mark("facepay:confirm");
       break;
     case "captured":
       setStatus(text.captured, amount);
-      stopPolling();
       break;
     case "declined":
-      setStatus(text.declined, text.reasons[attempt.decline_code] || text.reasons.default);
-      stopPolling();
+      setStatus(declineTitle(attempt.decline_code), text.reasons[attempt.decline_code] || text.reasons.default, amount);
       break;
     default:
-      setStatus(text[attempt.status] || attempt.status);
-      stopPolling();
+      setStatus(text[attempt.status] || attempt.status, "", amount);
   }
+  if (FINAL.includes(attempt.status)) stopPolling();
+  focusNextAction();
 }
 
-// ---- live status: websocket, with a slow signed poll as a safety net ----------------------
+function showRestart(visible) {
+  const captured = state.attempt?.status === "captured";
+  $("restart").hidden = !visible;
+  $("restart").textContent = captured ? text.new_payment : text.try_again;
+}
+
+function focusNextAction() {
+  if (!$("step-up").hidden) focusOn(state.digits.length === 4 ? $("digits-send") : $("digits"));
+  else if (!$("confirm").hidden) focusOn($("confirm-yes"));
+  else if (!$("to-code").hidden) focusOn($("to-code"));
+  else if (!$("restart").hidden) focusOn($("restart"));
+  else focusOn($("status-title"));
+}
+
+// ---- live status: the websocket first, a signed poll only while it is down ----------------
+function pending() {
+  return Boolean(state.attempt?.id) && !FINAL.includes(state.attempt.status);
+}
+
+function receive(attempt) {
+  // A push for the attempt whose POST has not answered yet is kept, not dropped: the reply
+  // and the result often arrive in the same instant.
+  if (state.pendingKey && attempt.idempotency_key === state.pendingKey) {
+    if (!state.early || rank(attempt.status) >= rank(state.early.status)) state.early = attempt;
+    return;
+  }
+  render(attempt);
+}
+
+function renderBadge() {
+  const badge = $("link-state");
+  const live = state.paired && state.socketOpen;
+  badge.textContent = !state.paired ? text.not_paired : live ? text.online : text.offline;
+  badge.className = live ? "badge badge-ok" : "badge badge-warn";
+}
+
 function connectSocket() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.ws}`);
-  state.socket = socket;
   socket.onopen = () => {
-    $("link-state").textContent = text.online;
-    $("link-state").className = "badge badge-ok";
+    state.socketOpen = true;
+    stopPolling();
+    renderBadge();
     // Pushes sent while the socket was down are lost: read the attempt's true state again.
-    refresh();
+    if (pending()) refresh();
   };
   socket.onmessage = (message) => {
     const event = JSON.parse(message.data);
-    if (event.type === "payment.status") render(event.attempt);
+    if (event.type === "payment.status") receive(event.attempt);
   };
   socket.onclose = () => {
-    $("link-state").textContent = text.offline;
-    $("link-state").className = "badge badge-warn";
+    state.socketOpen = false;
+    renderBadge();
+    if (pending()) startPolling();
     setTimeout(connectSocket, 2000);
   };
 }
 
 async function refresh() {
   if (!state.attempt?.id) return false;
-  let result;
-  try {
-    result = await signedFetch("GET", `${root.dataset.api}${state.attempt.id}/`);
-  } catch {
-    return false;
-  }
+  const result = await call("GET", `${root.dataset.api}${state.attempt.id}/`).catch(() => null);
+  if (!result) return false;
   if (result.ok) render(result.data);
+  else if (unpairedBy(result)) return true;
   return result.ok;
 }
 
 function startPolling() {
   stopPolling();
-  state.poller = setInterval(async () => {
-    if (!state.attempt) return;
-    const result = await signedFetch("GET", `${root.dataset.api}${state.attempt.id}/`);
-    if (result.ok) render(result.data);
-  }, 2000);
+  state.poller = setInterval(() => (pending() ? refresh() : stopPolling()), 1000);
 }
 
 function stopPolling() {
-  if (state.poller) clearInterval(state.poller);
+  clearInterval(state.poller);
   state.poller = null;
+}
+
+// ---- pairing: verified by a signed call before the screen says it is connected ------------
+const PAIRING_REFUSALS = ["signature_invalid", "terminal_unknown", "terminal_revoked", "terminal_other"];
+
+function showPairing(code = "") {
+  state.paired = false;
+  show("pairing");
+  $("pair-error").textContent = code ? text.pairing[code] || text.pairing.default : "";
+  $("pair-error").hidden = !code;
+  $("pair-key").value ||= store.read()?.key_id || "";
+  renderBadge();
+  focusOn($("pair-key").value ? $("pair-secret") : $("pair-key"));
+}
+
+async function verifyPairing(creds) {
+  let result;
+  try {
+    result = await signedFetch(creds, "GET", root.dataset.me);
+  } catch {
+    return "unreachable";
+  }
+  if (result.status >= 500) return "unreachable";
+  if (!result.ok) return result.data?.error?.code || "default";
+  return String(result.data?.terminal?.id) === terminalPk ? "" : "terminal_other";
+}
+
+// `known`: credentials this screen verified before (a reload); an unreachable server then
+// does not unpair it, whereas a refusal of the signature always does.
+async function pair(creds, known = false) {
+  $("link-state").textContent = text.checking;
+  const refusal = await verifyPairing(creds);
+  if (refusal && !(known && refusal === "unreachable")) {
+    store.forget();
+    showPairing(refusal);
+    return;
+  }
+  store.save(creds);
+  state.paired = true;
+  renderBadge();
+  restart();
+}
+
+function unpairedBy(result) {
+  // The secret was rotated or mistyped, or the terminal revoked: say so and offer pairing.
+  const code = result.data?.error?.code;
+  if (!PAIRING_REFUSALS.includes(code)) return false;
+  stopPolling();
+  store.forget();
+  state.attempt = null;
+  showPairing(code);
+  return true;
 }
 
 const OUTAGES = ["recognition_unavailable", "service_unavailable"];
 
 function showError(result) {
+  if (unpairedBy(result)) return;
   show("screen-status");
   const code = result.data?.error?.code || "default";
-  const reason = text.reasons[code] || result.data?.error?.message || text.reasons.default;
+  const reason = text.reasons[code] || text.pairing[code] || text.reasons.default;
   // An outage is not a refusal: say so plainly and offer the payment code, which needs no worker.
-  setStatus(OUTAGES.includes(code) ? text.unavailable : text.declined, reason);
+  setStatus(OUTAGES.includes(code) ? text.unavailable : declineTitle(code), reason, formatMinor(amountMinor()));
+  $("working").hidden = true;
   $("to-code").hidden = !OUTAGES.includes(code);
   $("step-up").hidden = true;
   $("confirm").hidden = true;
-  $("restart").hidden = false;
+  showRestart(true);
+  focusNextAction();
 }
 
 function showUnknown() {
@@ -204,6 +277,7 @@ function showUnknown() {
   $("confirm").hidden = true;
   $("restart").hidden = true;
   startPolling();
+  focusNextAction();
 }
 
 // ---- camera --------------------------------------------------------------------------------
@@ -226,60 +300,80 @@ async function captureFrames(count = 2) {
   return frames;
 }
 
-function newKey() {
-  return hex(crypto.getRandomValues(new Uint8Array(12)));
+// Send an attempt's call; pushes for its idempotency key that beat the reply are kept and
+// applied once the reply is here (a flow of several calls sets state.pendingKey at its first).
+async function submit(path, payload, key = payload.idempotency_key) {
+  if (state.pendingKey !== key) state.early = null;
+  state.pendingKey = key;
+  const result = await call("POST", path, payload).catch(() => ({ ok: false, data: null }));
+  state.pendingKey = null;
+  performance.mark("facepay:replied");
+  if (!result.ok) return showError(result);
+  state.attempt = { ...result.data, status: "created" };
+  render(result.data);
+  if (state.early) render(state.early);
+  state.early = null;
+  if (pending() && !state.socketOpen) startPolling();
 }
 
 async function payWithFace() {
+  if (amountMinor() <= 0) return;
+  for (const name of ["pay", "captured", "replied", "confirm"]) performance.clearMarks(`facepay:${name}`);
+  performance.mark("facepay:pay");
   show("screen-camera");
+  focusOn($("camera-line"));
+  const key = randomHex(12);
+  state.pendingKey = key;
+  state.early = null;
   let frames;
   try {
     frames = await captureFrames();
   } catch {
-    showError({ data: { error: { code: "camera_error" } } });
-    return;
+    state.pendingKey = null;
+    return showError({ data: { error: { code: "camera_error" } } });
   }
-  const payload = { amount_minor: amountMinor(), currency, idempotency_key: newKey(), frames };
-  state.attempt = { id: null };
-  setStatus(text.recognising);
+  performance.mark("facepay:captured");
+  showRecognising();
+  await submit(root.dataset.api, { amount_minor: amountMinor(), currency, idempotency_key: key, frames });
+}
+
+function showRecognising() {
+  const amount = amountMinor();
+  state.attempt = { id: null, status: "created", amount_minor: amount, currency };
+  setStatus(text.recognising, "", formatMinor(amount));
+  $("working").hidden = false;
+  $("step-up").hidden = $("confirm").hidden = $("restart").hidden = $("to-code").hidden = true;
   show("screen-status");
-  const result = await signedFetch("POST", root.dataset.api, payload);
-  if (!result.ok) return showError(result);
-  state.attempt = { ...result.data, status: "created" };
-  render(result.data);
-  startPolling();
+  focusOn($("status-title"));
 }
 
 async function payWithCode(event) {
   event.preventDefault();
   const payload = {
-    amount_minor: amountMinor(), currency, idempotency_key: newKey(),
+    amount_minor: amountMinor(), currency, idempotency_key: randomHex(12),
     payment_code: $("code-value").value.trim(), phone: $("code-phone").value.trim(),
     pin: $("code-pin").value,
   };
   $("code-pin").value = "";
-  const result = await signedFetch("POST", root.dataset.codeApi, payload);
-  if (!result.ok) return showError(result);
-  state.attempt = { ...result.data, status: "created" };
-  render(result.data);
+  state.attempt = null;
+  await submit(root.dataset.codeApi, payload);
 }
 
 async function act(action, payload) {
-  let result;
-  try {
-    result = await signedFetch("POST", `${root.dataset.api}${state.attempt.id}/${action}/`, payload);
-  } catch {
-    result = { ok: false, data: null };
-  }
+  const path = `${root.dataset.api}${state.attempt.id}/${action}/`;
+  const result = await call("POST", path, payload).catch(() => ({ ok: false, data: null }));
   if (result.ok) return render(result.data);
+  if (unpairedBy(result)) return;
   if (result.data?.error?.code === "step_up_wrong") {
     const left = result.data.error.extra.attempts_left;
     state.digits = "";
-    renderDigits();
-    if (left > 0) return setStatus(text.step_up_required, text.step_up_wrong.replace("%(left)s", left));
-    state.attempt.status = "declined";
-    state.attempt.decline_code = "step_up_failed";
-    return render({ ...state.attempt });
+    if (left > 0) {
+      state.notice = text.step_up_wrong.replace("%(left)s", left);
+      $("status-detail").textContent = state.notice;
+      renderDigits();
+      return focusNextAction();
+    }
+    return render({ ...state.attempt, status: "declined", decline_code: "step_up_failed" });
   }
   // A refusal of a confirm or cancel (409: already captured, declined, expired…) says the
   // attempt moved on: show what it is now, read from the server, never the refusal's guess.
@@ -291,44 +385,66 @@ function renderDigits() {
   $("digits-send").disabled = state.digits.length !== 4;
 }
 
-// ---- wiring --------------------------------------------------------------------------------
-$("keypad").addEventListener("click", (event) => {
-  const key = event.target.closest("button")?.dataset.key;
-  if (!key) return;
-  if (key === "back") state.amountText = state.amountText.slice(0, -1);
-  else if (key === "." && state.amountText.includes(".")) return;
-  else if (/\.\d\d$/.test(state.amountText) || state.amountText.length >= 9) return;
-  else state.amountText = (state.amountText === "0" && key !== "." ? "" : state.amountText) + key;
+// ---- input: touch keypads and the physical keyboard ---------------------------------------
+function pressAmountKey(key) {
+  const next = amountAfterKey(state.amountText, key);
+  if (next === null) return false;
+  state.amountText = next;
   renderAmount();
-});
-$("digit-pad").addEventListener("click", (event) => {
-  const key = event.target.closest("button")?.dataset.key;
-  if (!key) return;
+  return true;
+}
+
+function pressDigitKey(key) {
+  if ($("step-up").hidden) return false;
   if (key === "back") state.digits = state.digits.slice(0, -1);
   else if (key === "clear") state.digits = "";
+  else if (!/^[0-9]$/.test(key)) return false;
   else if (state.digits.length < 4) state.digits += key;
+  if (state.notice) {
+    state.notice = ""; // the wrong-digits notice stays until the next key press
+    $("status-detail").textContent = "";
+  }
   renderDigits();
+  focusOn(state.digits.length === 4 ? $("digits-send") : $("digits"));
+  return true;
+}
+
+function sendDigits() {
+  if (state.digits.length === 4) act("step-up", { phone_last4: state.digits });
+}
+
+bindKeyboard(currentScreen, {
+  "screen-amount": { key: pressAmountKey, enter: payWithFace },
+  "screen-status": { key: pressDigitKey, enter: sendDigits },
 });
-$("digits-send").addEventListener("click", () => act("step-up", { phone_last4: state.digits }));
+const keyOf = (event) => event.target.closest("button")?.dataset.key;
+$("keypad").addEventListener("click", (event) => keyOf(event) && pressAmountKey(keyOf(event)));
+$("digit-pad").addEventListener("click", (event) => keyOf(event) && pressDigitKey(keyOf(event)));
+$("digits-send").addEventListener("click", sendDigits);
 $("confirm-yes").addEventListener("click", () => act("confirm"));
 $("confirm-no").addEventListener("click", () => act("cancel"));
 $("pay-face").addEventListener("click", payWithFace);
-$("pay-code").addEventListener("click", () => show("screen-code"));
-$("to-code").addEventListener("click", () => show("screen-code"));
+const showCode = () => {
+  show("screen-code");
+  focusOn($("code-value"));
+};
+$("pay-code").addEventListener("click", showCode);
+$("to-code").addEventListener("click", showCode);
 $("code-form").addEventListener("submit", payWithCode);
 for (const button of root.querySelectorAll("[data-action=restart]")) button.addEventListener("click", restart);
+$("repair").addEventListener("click", () => showPairing());
 $("pair-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  localStorage.setItem(storageKey, JSON.stringify({ key_id: $("pair-key").value.trim(), secret: $("pair-secret").value.trim() }));
+  const creds = { key_id: $("pair-key").value.trim(), secret: $("pair-secret").value.trim() };
   $("pair-secret").value = "";
-  restart();
+  pair(creds);
 });
 $("pair-new")?.addEventListener("click", async () => {
   const response = await fetch(root.dataset.pair, { method: "POST", headers: { "X-CSRFToken": window.FacePay.csrfToken() } });
-  if (!response.ok) return;
-  localStorage.setItem(storageKey, JSON.stringify(await response.json()));
-  restart();
+  if (!response.ok) return showPairing("default");
+  pair(await response.json());
 });
 
 connectSocket();
-restart();
+if (store.read()) pair(store.read(), true);
+else showPairing();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import cv2
@@ -123,7 +124,32 @@ def test_probe_refuses_a_dark_face(engine: FaceEngine, load_photo: Loader) -> No
     dark = (frame.astype(np.float32) * 0.12).astype(np.uint8)
     with pytest.raises((errors.FaceBadlyExposed, errors.FaceBlurred, errors.NoFace)) as caught:
         engine.probe(dark, require_liveness=False)
-    assert caught.value.code in {"face_badly_exposed", "face_blurred", "no_face"}
+    assert caught.value.code in {"face_too_dark", "face_blurred", "no_face"}
+
+
+@pytest.mark.parametrize(
+    ("shift", "refusal", "code"),
+    [(-1.0, errors.FaceTooDark, "face_too_dark"), (1.0, errors.FaceTooBright, "face_too_bright")],
+)
+def test_check_quality_says_whether_the_face_is_too_dark_or_too_bright(
+    engine: FaceEngine,
+    load_photo: Loader,
+    shift: float,
+    refusal: type[errors.FaceBadlyExposed],
+    code: str,
+) -> None:
+    frame = letterbox_frame(load_photo("Angelina_Jolie/1.jpg").pixels_bgr)
+    face = engine.describe(frame, engine.pick_probe_detection(frame), with_embedding=False)
+    engine.check_quality(face)  # the photo itself passes every gate
+    gates = engine.calibration
+    edge = gates.min_brightness if shift < 0 else gates.max_brightness
+    exposed = dataclasses.replace(
+        face, quality=dataclasses.replace(face.quality, brightness=edge + shift)
+    )
+    with pytest.raises(refusal) as caught:
+        engine.check_quality(exposed)
+    assert caught.value.code == code
+    assert isinstance(caught.value, errors.FaceBadlyExposed)  # callers of the family still catch it
 
 
 def test_probe_refuses_a_flat_depth_map(engine: FaceEngine, load_photo: Loader) -> None:
