@@ -2,7 +2,11 @@
 decision and step-up, capture, expiry), refunds and disputes, settlement."""
 
 from payments.services.capture import payment_attempt_cancel, payment_attempt_confirm
-from payments.services.creation import payment_attempt_create, payment_attempt_create_with_code
+from payments.services.creation import (
+    payment_attempt_burst_submit,
+    payment_attempt_create,
+    payment_attempt_create_with_code,
+)
 from payments.services.decision import (
     payment_attempt_ask_digits,
     payment_attempt_decide,
@@ -23,6 +27,7 @@ __all__ = [
     "dispute_decide",
     "dispute_open",
     "payment_attempt_ask_digits",
+    "payment_attempt_burst_submit",
     "payment_attempt_cancel",
     "payment_attempt_confirm",
     "payment_attempt_create",
