@@ -206,44 +206,35 @@ function showUnknown() {
   startPolling();
 }
 
-// ---- camera --------------------------------------------------------------------------------
-async function captureFrames(count = 2) {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
-  const video = $("camera");
-  video.srcObject = stream;
-  await video.play();
-  await new Promise((resolve) => setTimeout(resolve, 400)); // let exposure settle
-  const canvas = document.createElement("canvas");
-  canvas.width = video.videoWidth || 640;
-  canvas.height = video.videoHeight || 480;
-  const frames = [];
-  for (let i = 0; i < count; i += 1) {
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    frames.push(canvas.toDataURL("image/jpeg", 0.92).split(",", 2)[1]);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-  }
-  for (const track of stream.getTracks()) track.stop();
-  return frames;
-}
-
+// ---- camera: a burst under the attempt's challenge (static/payments/burst.js) ---------------
 function newKey() {
   return hex(crypto.getRandomValues(new Uint8Array(12)));
 }
 
 async function payWithFace() {
   show("screen-camera");
-  let frames;
-  try {
-    frames = await captureFrames();
-  } catch {
-    showError({ data: { error: { code: "camera_error" } } });
-    return;
-  }
-  const payload = { amount_minor: amountMinor(), currency, idempotency_key: newKey(), frames };
+  $("challenge").textContent = text.challenge_wait;
+  const progress = window.FacePayBurst.ring($("burst-ring"));
+  progress?.(0);
+  const camera = window.FacePayBurst.open($("camera")).then(() => true, () => false);
   state.attempt = { id: null };
+  const created = await signedFetch("POST", root.dataset.api, { amount_minor: amountMinor(), currency, idempotency_key: newKey() });
+  if (!(await camera) || !created.ok) {
+    window.FacePayBurst.stop($("camera"));
+    return showError(created.ok ? { data: { error: { code: "camera_error" } } } : created);
+  }
+  $("challenge").textContent = text.challenges[created.data.liveness_challenge] || text.challenge_wait;
+  let burst;
+  try {
+    burst = await window.FacePayBurst.record($("camera"), { durationMs: 2000, frames: 15, onProgress: progress });
+  } catch {
+    return showError({ data: { error: { code: "camera_error" } } });
+  } finally {
+    window.FacePayBurst.stop($("camera"));
+  }
   setStatus(text.recognising);
   show("screen-status");
-  const result = await signedFetch("POST", root.dataset.api, payload);
+  const result = await signedFetch("POST", `${root.dataset.api}${created.data.id}/burst/`, burst);
   if (!result.ok) return showError(result);
   state.attempt = { ...result.data, status: "created" };
   render(result.data);
