@@ -27,7 +27,7 @@ from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt
 from payments.services.capture import capture_if_confirm_free
 from payments.services.decision import payment_attempt_ask_digits, payment_attempt_decide
-from payments.services.transitions import Status, decline, stamp
+from payments.services.transitions import Status, decline, face_use_facts, stamp
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,8 @@ def payment_attempt_liveness_refuse(
                 outcome="liveness_refused",
                 similarity=hits[0].similarity,
                 step_up_used=False,
+                decline_code=code,
+                **face_use_facts(attempt),
             )
     decline(attempt, code)
     return attempt
