@@ -15,6 +15,7 @@ from payments.services.decision import (
 from payments.services.expiry import payment_attempts_expire
 from payments.services.recognition import (
     payment_attempt_identify,
+    payment_attempt_liveness_refuse,
     payment_attempt_recognise,
     probe_frames,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "payment_attempt_create_with_code",
     "payment_attempt_decide",
     "payment_attempt_identify",
+    "payment_attempt_liveness_refuse",
     "payment_attempt_recognise",
     "payment_attempt_step_up",
     "payment_attempts_expire",
