@@ -17,11 +17,16 @@ to blink, seeds recorded below.
 
 from __future__ import annotations
 
+import base64
+import functools
 import importlib.util
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 
 from facepay.face import burst_probe
 from facepay.face.engine import get_engine
@@ -42,6 +47,7 @@ def _kit():  # type: ignore[no-untyped-def]
     return module
 
 
+@functools.cache
 def clip_person_embedding() -> np.ndarray:
     """The clip person's enrolment embedding, from their other clip recorded as a live burst."""
     frames = list(clip_frames(*ENROL_CLIP))
@@ -76,3 +82,18 @@ def attack_y4m(species: str, target: Path) -> Path:
     rng = np.random.default_rng(ATTACK_SEEDS[species])
     frames, _params = kit.render_photo_attack(species, source, "blink", rng)
     return write_y4m_frames(frames, target, fps=(15, 2))
+
+
+def burst_payload(attempt: dict[str, object]) -> dict[str, object]:
+    """The live clip's burst for a just-created attempt, as a counter would post it: frames
+    stamped from the challenge's issue on; waits until that much recording time could have
+    passed on the server's clock (less the allowed clock offset)."""
+    issued_ms = datetime.fromisoformat(str(attempt["created_at"])).timestamp() * 1000.0
+    frames = clip_frames(*PAY_CLIP)
+    times = [issued_ms + 10.0 + 133.3 * index for index in range(len(frames))]
+    ready_s = (times[-1] - settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS + 200.0) / 1000.0
+    time.sleep(max(0.0, ready_s - time.time()))
+    return {
+        "frames": [base64.b64encode(frame).decode() for frame in frames],
+        "timestamps_ms": times,
+    }
