@@ -217,6 +217,12 @@ class FaceUse(models.Model):
     outcome = models.CharField(max_length=32)  # e.g. match, ambiguous, confirmed, declined
     similarity = models.FloatField(null=True, blank=True)
     is_step_up_used = models.BooleanField(default=False)
+    # The payment's facts, for the customer's log (issue 12/15): amount, the liveness challenge
+    # drawn for the attempt, and the refusal code of a refused use (liveness reason, limit, ...).
+    amount_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    liveness_challenge = models.CharField(max_length=16, blank=True)
+    decline_code = models.CharField(max_length=48, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -330,6 +330,13 @@ FACEPAY_FACE_CHECK_CPU_SECONDS_PER_MINUTE = env.float(
 # Payments (issue 6)
 FACEPAY_MAX_TOP_UP_MINOR = env.int("FACEPAY_MAX_TOP_UP_MINOR", default=2_000_000)
 FACEPAY_ATTEMPT_TTL_SECONDS = env.int("FACEPAY_ATTEMPT_TTL_SECONDS", default=120)
+# Burst liveness (issue 12): the challenges the server draws from at random per face attempt
+# (a smaller set weakens the defence against replays: keep all four in production), and how far
+# a burst's first frame (terminal clock, epoch ms) may precede the challenge (server clock).
+FACEPAY_LIVENESS_CHALLENGES = env.list(
+    "FACEPAY_LIVENESS_CHALLENGES", default=["blink", "turn_left", "turn_right", "nod"]
+)
+FACEPAY_BURST_CLOCK_ALLOWANCE_MS = env.int("FACEPAY_BURST_CLOCK_ALLOWANCE_MS", default=1500)
 # The sweeper re-drives an attempt still `created` after this many seconds, or `recognising`
 # after the second figure (payments/services/recovery.py); both well inside the TTL.
 FACEPAY_REDRIVE_CREATED_SECONDS = env.int("FACEPAY_REDRIVE_CREATED_SECONDS", default=5)

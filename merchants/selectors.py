@@ -42,6 +42,11 @@ def store_names(*, store_ids: set[int]) -> dict[int, str]:
     return dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "name"))
 
 
+def terminal_names(*, terminal_ids: set[int]) -> dict[int, str]:
+    """Counter (terminal) names by id, for the customer's "who used my face" log."""
+    return dict(Terminal.objects.filter(pk__in=terminal_ids).values_list("pk", "name"))
+
+
 def merchant_for_owner(*, user: User) -> Merchant | None:
     """The owner's merchant (the portal shows one business per owner: the oldest)."""
     if user.role != User.Role.MERCHANT_OWNER:

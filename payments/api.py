@@ -6,6 +6,7 @@ import base64
 import binascii
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -39,41 +40,58 @@ def _decode_base64(value: str, *, field: str) -> bytes:
 
 
 class PaymentAttemptCreateApi(TerminalApi):
-    """Start a face payment: 1–3 JPEG frames (multipart `frames`, or base64 JSON), optional depth
-    PNG; answers 202 at once, recognition runs in the background."""
+    """Start a face payment: answers 201 at once with the attempt and its liveness challenge
+    (blink, turn_left, turn_right or nod, drawn by the server). The terminal shows it, records a
+    burst and posts it to `burst/`. The old shape (1-3 stills in `frames`, a `depth` map) is
+    refused with `burst_required`: a still proves no live person."""
 
     @extend_schema_serializer(component_name="PaymentAttemptCreateInput")
     class InputSerializer(serializers.Serializer):
         amount_minor = StrictIntegerField()
         currency = serializers.CharField(min_length=3, max_length=3)
         idempotency_key = serializers.RegexField(r"^[A-Za-z0-9_\-:.]{1,64}$")
-        frames = serializers.ListField(child=serializers.CharField(), required=False)
-        depth = serializers.CharField(required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses={202: PaymentAttemptOutput})
+    @extend_schema(request=InputSerializer, responses={201: PaymentAttemptOutput})
     def post(self, request: TerminalRequest) -> Response:
         data: Any = request.data
-        if request.FILES:  # multipart: plain fields + files named frames (and depth)
-            fields = ("amount_minor", "currency", "idempotency_key")
-            data = {key: data.get(key) for key in fields if data.get(key) is not None}
+        if request.FILES or any(name in data for name in ("frames", "depth")):
+            raise errors.BurstRequired(
+                _(
+                    "Single frames are not accepted: create the attempt, show its challenge "
+                    "and post a recording of 10 to 20 frames to its burst address."
+                )
+            )
         payload = self.InputSerializer(data=data)
         payload.is_valid(raise_exception=True)
-        values = payload.validated_data
-        if request.FILES:
-            frames = [upload.read() for upload in request.FILES.getlist("frames")]
-            depth_file = request.FILES.get("depth")
-            depth = depth_file.read() if depth_file else None
-        else:
-            frames = [_decode_base64(f, field="frames") for f in values.get("frames", [])]
-            depth = _decode_base64(values["depth"], field="depth") if values.get("depth") else None
         services.recognition_require_available()
-        attempt = services.payment_attempt_create(
+        attempt = services.payment_attempt_create(terminal=request.auth, **payload.validated_data)
+        return Response(PaymentAttemptOutput(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentAttemptBurstApi(TerminalApi):
+    """The burst of a face attempt: 10-20 JPEG frames (base64) recorded under its challenge, each
+    with its capture time (`timestamps_ms`, the terminal's epoch milliseconds); answers 202 and
+    recognition runs in the background. A malformed burst is refused with its stable code
+    (burst_too_few_frames, burst_not_continuous, burst_predates_challenge, ...) and declines
+    the attempt."""
+
+    @extend_schema_serializer(component_name="PaymentAttemptBurstInput")
+    class InputSerializer(serializers.Serializer):
+        frames = serializers.ListField(child=serializers.CharField(), max_length=40)
+        timestamps_ms = serializers.ListField(
+            child=serializers.FloatField(min_value=0, max_value=1e14), max_length=40
+        )
+
+    @extend_schema(request=InputSerializer, responses={202: PaymentAttemptOutput})
+    def post(self, request: TerminalRequest, attempt_id: str) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        attempt = services.payment_attempt_burst_submit(
             terminal=request.auth,
-            amount_minor=values["amount_minor"],
-            currency=values["currency"],
-            idempotency_key=values["idempotency_key"],
-            frames=frames,
-            depth=depth,
+            attempt_id=attempt_id,
+            frames=[_decode_base64(frame, field="frames") for frame in values["frames"]],
+            timestamps_ms=list(values["timestamps_ms"]),
         )
         return Response(PaymentAttemptOutput(attempt).data, status=status.HTTP_202_ACCEPTED)
 

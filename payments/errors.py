@@ -72,6 +72,13 @@ class FramesInvalid(PaymentError):
     code, http_status = "frames_invalid", 400
 
 
+class BurstRequired(PaymentError):
+    """The old request shape (1-3 stills, optionally a depth map): refused, a still proves no
+    live person. Create the attempt, then post a burst recorded under its challenge."""
+
+    code, http_status = "burst_required", 400
+
+
 class StepUpWrong(PaymentError):
     code, http_status = "step_up_wrong", 403
 

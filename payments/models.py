@@ -186,6 +186,15 @@ class PaymentAttempt(models.Model):
     # the customer stays empty until the digits have picked exactly one.
     step_up_candidates = models.JSONField(default=list, blank=True)
     is_step_up_passed = models.BooleanField(default=False)
+    # Burst liveness (issue 12): the challenge drawn by the server for this attempt, when it was
+    # issued (the burst's frames must come after it), when the burst arrived, and the decision:
+    # checked with an empty reason = live; a reason is a stable burst.REASON_* or burst_* code.
+    liveness_challenge = models.CharField(max_length=16, blank=True)
+    challenge_issued_at = models.DateTimeField(null=True, blank=True)
+    burst_received_at = models.DateTimeField(null=True, blank=True)
+    liveness_checked_at = models.DateTimeField(null=True, blank=True)
+    liveness_reason = models.CharField(max_length=48, blank=True)
+    liveness_details = models.JSONField(default=dict, blank=True)  # measures, never an image
     # Captured by the recognition job under the customer's confirm-free amount, without a tap.
     is_confirm_free = models.BooleanField(default=False)
     fee_minor = models.BigIntegerField(default=0)
@@ -249,6 +258,10 @@ class PaymentAttempt(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
+    def is_liveness_passed(self) -> bool:
+        return self.liveness_checked_at is not None and not self.liveness_reason
+
+    @property
     def refundable_minor(self) -> int:
         return self.amount_minor - self.refunded_minor if self.status == "captured" else 0
 
@@ -273,6 +286,7 @@ class AttemptFrame(models.Model):
     attempt = models.ForeignKey(PaymentAttempt, on_delete=models.CASCADE, related_name="frames")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.IMAGE)
     position = models.PositiveSmallIntegerField(default=0)
+    timestamp_ms = models.FloatField(null=True, blank=True)  # burst frames: terminal epoch ms
     data = models.BinaryField()
 
     class Meta:

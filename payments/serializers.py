@@ -34,6 +34,8 @@ class PaymentAttemptOutput(serializers.ModelSerializer):
             "currency",
             "status",
             "decline_code",
+            "liveness_challenge",
+            "liveness_reason",
             "customer_name",
             "step_up_failures",
             "is_confirm_free",

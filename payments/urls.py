@@ -28,6 +28,11 @@ api_urlpatterns = [
         name="attempt_detail",
     ),
     path(
+        "terminal/attempts/<uuid:attempt_id>/burst/",
+        api.PaymentAttemptBurstApi.as_view(),
+        name="attempt_burst",
+    ),
+    path(
         "terminal/attempts/<uuid:attempt_id>/step-up/",
         api.PaymentAttemptStepUpApi.as_view(),
         name="attempt_step_up",

@@ -35,6 +35,14 @@ TERMINAL_TEXT = {
     "unavailable": _("Face payment is not available right now"),
     "unknown": _("Checking this payment…"),
     "unknown_detail": _("The payment's state could not be read yet. Do not start it again."),
+    "challenge_wait": _("Look at the camera…"),
+}
+# The liveness challenge drawn for an attempt, said to the customer while the burst records.
+CHALLENGE_TEXT = {
+    "blink": _("Blink your eyes"),
+    "turn_left": _("Turn your head to your left"),
+    "turn_right": _("Turn your head to your right"),
+    "nod": _("Nod your head"),
 }
 DECLINE_TEXT = {
     "no_match": _("Face not recognised. Try again, or pay with a code."),
@@ -64,6 +72,17 @@ DECLINE_TEXT = {
     "pin_invalid": _("Phone number or PIN is not right."),
     "pin_locked": _("Too many wrong PINs: try again later."),
     "camera_error": _("The camera could not be opened."),
+    "liveness_face_missing": _("Liveness check failed: the face left the camera."),
+    "liveness_face_changed": _("Liveness check failed: a different face appeared."),
+    "liveness_challenge_too_early": _("Liveness check failed: the action came too early."),
+    "liveness_challenge_not_performed": _("Liveness check failed: the asked action was not seen."),
+    "liveness_planar_face": _("Liveness check failed: a flat picture (photo or screen)."),
+    "liveness_passive_spoof": _("Liveness check failed: no live person confirmed."),
+    "burst_required": _("This terminal sent single photos: a recording is required."),
+    "burst_too_few_frames": _("The recording was too short: please try again."),
+    "burst_too_many_frames": _("The recording was too long: please try again."),
+    "burst_not_continuous": _("The recording was broken: please try again."),
+    "burst_predates_challenge": _("The recording was made before the challenge: please try again."),
     "recognition_unavailable": _("Recognition is not running. Please pay with the payment code."),
     "service_unavailable": _("The service is briefly unavailable. Please try again."),
     "default": _("The payment did not go through."),
@@ -94,6 +113,7 @@ def terminal_screen(request: AuthenticatedHttpRequest, terminal_id: int) -> Http
                 "reasons": {key: str(value) for key, value in DECLINE_TEXT.items()},
                 "titles": terminal_text.as_json(terminal_text.TITLES),
                 "pairing": terminal_text.as_json(terminal_text.PAIRING),
+                "challenges": {key: str(value) for key, value in CHALLENGE_TEXT.items()},
             },
         },
     )

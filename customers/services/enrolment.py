@@ -232,6 +232,10 @@ def face_use_record(
     outcome: str,
     similarity: float | None,
     step_up_used: bool,
+    amount_minor: int | None = None,
+    currency: str = "",
+    liveness_challenge: str = "",
+    decline_code: str = "",
 ) -> FaceUse:
     """Log one identification touching this customer; idempotent per (attempt, outcome).
 
@@ -247,6 +251,10 @@ def face_use_record(
             "store_id": store_id,
             "similarity": similarity,
             "is_step_up_used": step_up_used,
+            "amount_minor": amount_minor,
+            "currency": currency,
+            "liveness_challenge": liveness_challenge,
+            "decline_code": decline_code,
         },
     )
     if outcome in {"match", "confirmed", "captured"}:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from customers import exports, forms, selectors, services
+from customers import exports, face_log, forms, selectors, services
 from customers import wallet as wallet_port
 from customers.api import client_ip
 from customers.models import BiometricDeletion, Customer
@@ -204,7 +204,7 @@ def privacy(request: HttpRequest, customer: Customer) -> HttpResponse:
         "customers/privacy.html",
         {
             "customer": customer,
-            "uses": exports.face_use_rows(customer=customer, limit=200),
+            "uses": face_log.face_payment_lines(customer=customer, limit=200),
             "deletions": selectors.biometric_deletion_list(customer=customer),
             "receipt_shown": receipt_shown,
             "close_form": close_form,

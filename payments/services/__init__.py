@@ -2,7 +2,11 @@
 decision and step-up, capture, expiry), refunds and disputes, settlement."""
 
 from payments.services.capture import payment_attempt_cancel, payment_attempt_confirm
-from payments.services.creation import payment_attempt_create, payment_attempt_create_with_code
+from payments.services.creation import (
+    payment_attempt_burst_submit,
+    payment_attempt_create,
+    payment_attempt_create_with_code,
+)
 from payments.services.decision import (
     payment_attempt_ask_digits,
     payment_attempt_decide,
@@ -11,6 +15,7 @@ from payments.services.decision import (
 from payments.services.expiry import payment_attempts_expire
 from payments.services.recognition import (
     payment_attempt_identify,
+    payment_attempt_liveness_refuse,
     payment_attempt_recognise,
     probe_frames,
 )
@@ -23,12 +28,14 @@ __all__ = [
     "dispute_decide",
     "dispute_open",
     "payment_attempt_ask_digits",
+    "payment_attempt_burst_submit",
     "payment_attempt_cancel",
     "payment_attempt_confirm",
     "payment_attempt_create",
     "payment_attempt_create_with_code",
     "payment_attempt_decide",
     "payment_attempt_identify",
+    "payment_attempt_liveness_refuse",
     "payment_attempt_recognise",
     "payment_attempt_step_up",
     "payment_attempts_expire",

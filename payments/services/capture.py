@@ -18,7 +18,14 @@ from customers import services as customer_services
 from facepay import money
 from payments import broadcasts, errors, ledger
 from payments.models import FINAL_STATUSES, AttemptFrame, JournalEntry, PaymentAttempt
-from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
+from payments.services.transitions import (
+    Status,
+    decline,
+    expire_if_due,
+    face_use_facts,
+    locked,
+    stamp,
+)
 
 if TYPE_CHECKING:  # another app's model, named in type hints only
     from merchants.models import Terminal
@@ -160,6 +167,7 @@ def _capture(
             attempt_id=attempt.pk,
             similarity=attempt.similarity,
             step_up_used=attempt.is_step_up_passed,
+            **face_use_facts(attempt),
         )
         # Every face payment is announced by SMS; the portal lists it with "this was not me".
         customer_services.face_payment_notify(

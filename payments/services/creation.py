@@ -1,10 +1,12 @@
-"""Payment attempts are created here: from camera frames (then recognised by a job), or from a
-payment code / phone + PIN (straight to awaiting_confirmation)."""
+"""Payment attempts are created here: a face attempt with its liveness challenge, then its burst
+(recognised by a job), or from a payment code / phone + PIN (straight to awaiting_confirmation)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,35 +17,27 @@ from customers import errors as customer_errors
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from facepay.celery import app as celery_app
+from facepay.errors import FacePayError
+from facepay.face import burst, burst_probe
 from facepay.face import errors as face_errors
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
 from payments.services.lockouts import terminal_require_active, wrong_entry_record
-from payments.services.transitions import Status, stamp
+from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
 from payments.services.wallets import validate_amount, validate_currency
 
 if TYPE_CHECKING:  # another app's model, named in type hints only
     from merchants.models import Terminal
 
-MAX_FRAMES = 3
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 # The job is queued by name: payments.tasks calls these services, so they never import it back.
 RECOGNISE_TASK = "payments.tasks.payment_attempt_recognise_task"
 
 
-def _check_frames(frames: list[bytes], depth: bytes | None) -> None:
-    if not 1 <= len(frames) <= MAX_FRAMES:
-        raise errors.FramesInvalid(_("Send one to three camera frames."), count=len(frames))
-    limit = settings.FACEPAY_MAX_UPLOAD_BYTES
-    for number, frame in enumerate([*frames, *([depth] if depth else [])], start=1):
-        if len(frame) > limit:
-            raise face_errors.ImageTooLarge(
-                _("A frame is too large."), frame=number, size_bytes=len(frame), max_bytes=limit
-            )
-        if not frame.startswith(IMAGE_MAGIC):
-            raise face_errors.ImageUnreadable(
-                _("A frame is not a JPEG or PNG image."), frame=number
-            )
+def challenge_draw() -> str:
+    """A liveness challenge drawn at random (CSPRNG) from FACEPAY_LIVENESS_CHALLENGES."""
+    allowed = [item for item in settings.FACEPAY_LIVENESS_CHALLENGES if item in burst.CHALLENGES]
+    return secrets.choice(allowed or list(burst.CHALLENGES))
 
 
 @transaction.atomic
@@ -53,18 +47,17 @@ def payment_attempt_create(
     amount_minor: int,
     currency: str,
     idempotency_key: str,
-    frames: list[bytes],
-    depth: bytes | None = None,
 ) -> PaymentAttempt:
-    """Create one attempt per (terminal, key) and queue its recognition job.
+    """Create one face attempt per (terminal, key) with its liveness challenge.
 
-    A replay returns the stored attempt; the same key with another amount or currency raises
-    IdempotencyKeyReused. Raises AmountInvalid, AmountAboveMaximum, CurrencyUnsupported,
-    FramesInvalid, ImageTooLarge, ImageUnreadable before anything is stored.
+    The challenge is drawn at random here and bound to the attempt (it expires with it); the
+    terminal shows it, records a burst and posts it (`payment_attempt_burst_submit`). A replay
+    returns the stored attempt and its challenge; the same key with another amount or currency
+    raises IdempotencyKeyReused. Raises AmountInvalid, AmountAboveMaximum, CurrencyUnsupported,
+    TerminalPaused before anything is stored.
     """
     validate_amount(amount_minor, maximum_minor=settings.FACEPAY_MAX_PAYMENT_MINOR)
     currency = validate_currency(currency)
-    _check_frames(frames, depth)
     terminal_require_active(terminal)
     now = timezone.now()
     attempt, created = PaymentAttempt.objects.get_or_create(
@@ -77,6 +70,8 @@ def payment_attempt_create(
             "currency": currency,
             "created_at": now,
             "expires_at": now + timedelta(seconds=settings.FACEPAY_ATTEMPT_TTL_SECONDS),
+            "liveness_challenge": challenge_draw(),
+            "challenge_issued_at": now,
         },
     )
     if not created:
@@ -85,21 +80,119 @@ def payment_attempt_create(
                 _("This key was already used for another amount."), idempotency_key=idempotency_key
             )
         return attempt
+    broadcasts.payment_attempt_changed(attempt)
+    return attempt
+
+
+def _check_burst_bytes(frames: list[bytes]) -> None:
+    limit = settings.FACEPAY_MAX_UPLOAD_BYTES
+    for number, frame in enumerate(frames, start=1):
+        if len(frame) > limit:
+            raise face_errors.ImageTooLarge(
+                _("A frame is too large."), frame=number, size_bytes=len(frame), max_bytes=limit
+            )
+        if not frame.startswith(IMAGE_MAGIC):
+            raise face_errors.ImageUnreadable(
+                _("A frame is not a JPEG or PNG image."), frame=number
+            )
+
+
+def _burst_refusal(
+    attempt: PaymentAttempt, *, frames: list[bytes], timestamps_ms: list[float], now: datetime
+) -> face_errors.FaceError | None:
+    """The shape refusal of a burst for this attempt, or None. The challenge's time is checked
+    twice: on the terminal's clock (first frame, with an allowance for the clocks' offset) and on
+    the server's alone (the recording cannot be longer than the time since the challenge)."""
+    assert attempt.challenge_issued_at is not None  # noqa: S101 - a face attempt has one
+    issued_ms = attempt.challenge_issued_at.timestamp() * 1000.0
+    allowance = float(settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS)
+    try:
+        burst_probe.check_shape(
+            frames=frames, timestamps_ms=timestamps_ms, challenge_issued_ms=issued_ms - allowance
+        )
+    except face_errors.FaceError as exc:
+        return exc
+    span_ms = timestamps_ms[-1] - timestamps_ms[0]
+    since_issue_ms = (now - attempt.challenge_issued_at).total_seconds() * 1000.0
+    if span_ms > since_issue_ms + allowance:
+        return face_errors.BurstPredatesChallenge(
+            _("The recording started before the challenge was shown."),
+            span_ms=round(span_ms, 1),
+            since_challenge_ms=round(since_issue_ms, 1),
+        )
+    return None
+
+
+@transaction.atomic(durable=True)
+def _burst_store(
+    *, terminal: Terminal, attempt_id: UUID | str, frames: list[bytes], timestamps_ms: list[float]
+) -> tuple[PaymentAttempt, FacePayError | None]:
+    attempt = locked(terminal=terminal, public_id=attempt_id)
+    if expire_if_due(attempt):
+        return attempt, errors.AttemptExpired(_("This payment has expired."))
+    if (
+        attempt.method != PaymentAttempt.Method.FACE
+        or attempt.status != Status.CREATED
+        or attempt.burst_received_at is not None
+        or not attempt.liveness_challenge
+    ):
+        raise errors.AttemptWrongState(
+            _("This payment is not waiting for a recording."), status=attempt.status
+        )
+    now = timezone.now()
+    attempt.burst_received_at = now
+    refusal = _burst_refusal(attempt, frames=frames, timestamps_ms=timestamps_ms, now=now)
+    if refusal is not None:
+        attempt.liveness_checked_at = now
+        attempt.liveness_reason = refusal.code
+        attempt.liveness_details = {"challenge": attempt.liveness_challenge, **refusal.extra}
+        attempt.save(
+            update_fields=[
+                "burst_received_at",
+                "liveness_checked_at",
+                "liveness_reason",
+                "liveness_details",
+            ]
+        )
+        decline(attempt, refusal.code)
+        return attempt, refusal
+    attempt.save(update_fields=["burst_received_at"])
     AttemptFrame.objects.bulk_create(
-        [
-            *(
-                AttemptFrame(attempt=attempt, kind=AttemptFrame.Kind.IMAGE, position=n, data=f)
-                for n, f in enumerate(frames)
-            ),
-            *(
-                [AttemptFrame(attempt=attempt, kind=AttemptFrame.Kind.DEPTH, data=depth)]
-                if depth
-                else []
-            ),
-        ]
+        AttemptFrame(
+            attempt=attempt,
+            kind=AttemptFrame.Kind.IMAGE,
+            position=number,
+            timestamp_ms=stamp_ms,
+            data=frame,
+        )
+        for number, (frame, stamp_ms) in enumerate(zip(frames, timestamps_ms, strict=True))
     )
-    broadcasts.payment_attempt_changed(attempt)  # registered first: "created" is pushed first
     celery_app.tasks[RECOGNISE_TASK].delay_on_commit(attempt.pk)
+    return attempt, None
+
+
+def payment_attempt_burst_submit(
+    *,
+    terminal: Terminal,
+    attempt_id: UUID | str,
+    frames: list[bytes],
+    timestamps_ms: list[float],
+) -> PaymentAttempt:
+    """Accept the burst of a face attempt (10-20 frames recorded under its challenge) and queue
+    its recognition job; one burst per attempt.
+
+    A burst that is not one continuous capture after the challenge declines the attempt with its
+    code (recorded as the liveness reason) and raises it: BurstTooFewFrames, BurstTooManyFrames,
+    BurstNotContinuous, BurstPredatesChallenge, ImageUnreadable, ImageTooManyPixels. Also
+    raises ImageTooLarge, AttemptNotFound, AttemptExpired, AttemptWrongState (not waiting for a
+    burst, or a second one). Moves no money.
+    """
+    _check_burst_bytes(frames)
+    attempt, refusal = _burst_store(
+        terminal=terminal, attempt_id=attempt_id, frames=frames, timestamps_ms=timestamps_ms
+    )
+    if refusal is not None:
+        raise refusal
     return attempt
 
 

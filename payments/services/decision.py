@@ -17,7 +17,14 @@ from customers import services as customer_services
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
 from payments.services.lockouts import terminal_require_active, wrong_entry_record
-from payments.services.transitions import Status, decline, expire_if_due, locked, stamp
+from payments.services.transitions import (
+    Status,
+    decline,
+    expire_if_due,
+    face_use_facts,
+    locked,
+    stamp,
+)
 
 if TYPE_CHECKING:  # another app's model, named in type hints only
     from merchants.models import Terminal
@@ -75,6 +82,7 @@ def payment_attempt_decide(
         outcome="match",
         similarity=attempt.similarity,
         step_up_used=False,
+        **face_use_facts(attempt),
     )
     if not profile.can_pay_by_face:
         decline(attempt, PROFILE_REFUSALS.get(profile.refusal_code or "", errors.DECLINE_FROZEN))
@@ -150,6 +158,7 @@ def payment_attempt_ask_digits(
             outcome="step_up_candidate",
             similarity=attempt.similarity,
             step_up_used=True,
+            **face_use_facts(attempt),
         )
         if profile.can_pay_by_face:
             kept.append(customer_id)
@@ -312,6 +321,7 @@ def _step_up_passed(
             outcome="match",
             similarity=attempt.similarity,
             step_up_used=True,
+            **face_use_facts(attempt),
         )
     if attempt.amount_minor > profile.per_payment_limit_minor:
         decline(attempt, errors.DECLINE_LIMIT)

@@ -1,9 +1,11 @@
-"""Recognition: the job that turns an attempt's frames into one probe, searches the gallery and
-hands the open-set answer to the decision step. A confirm-free match is captured by the job."""
+"""Recognition: the job that checks an attempt's burst for liveness under its challenge, turns it
+into one probe, searches the gallery and hands the open-set answer to the decision step. A
+confirm-free match is captured by the job."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -13,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from customers import gallery as customer_gallery
 from customers import selectors as customer_selectors
+from customers import services as customer_services
+from facepay.face import burst_probe, intake
 from facepay.face import errors as face_errors
-from facepay.face import intake
 from facepay.face.config import get_config
 from facepay.face.decision import Band, decide_bands
 from facepay.face.engine import get_engine
@@ -24,7 +27,7 @@ from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt
 from payments.services.capture import capture_if_confirm_free
 from payments.services.decision import payment_attempt_ask_digits, payment_attempt_decide
-from payments.services.transitions import Status, stamp
+from payments.services.transitions import Status, decline, face_use_facts, stamp
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def _recognition_start(*, attempt_id: int) -> PaymentAttempt | None:
     attempt = PaymentAttempt.objects.select_for_update().filter(pk=attempt_id).first()
     if attempt is None or attempt.status not in (Status.CREATED, Status.RECOGNISING):
         return None  # already decided: a rerun after a crash is harmless
+    if attempt.method == PaymentAttempt.Method.FACE and attempt.burst_received_at is None:
+        return None  # the terminal has not posted its burst yet: nothing to recognise
     if attempt.expires_at <= timezone.now():
         attempt.save(update_fields=stamp(attempt, Status.EXPIRED))
         AttemptFrame.objects.filter(attempt=attempt).delete()
@@ -113,11 +118,24 @@ def payment_attempt_recognise(*, attempt_id: int) -> PaymentAttempt | None:
 
 
 def _recognise(*, attempt_id: int) -> PaymentAttempt | None:
-    rows = list(AttemptFrame.objects.filter(attempt_id=attempt_id).order_by("kind", "position"))
-    frames = [bytes(row.data) for row in rows if row.kind == AttemptFrame.Kind.IMAGE]
-    depth = next((bytes(row.data) for row in rows if row.kind == AttemptFrame.Kind.DEPTH), None)
+    attempt = PaymentAttempt.objects.only("liveness_challenge").get(pk=attempt_id)
+    rows = list(
+        AttemptFrame.objects.filter(attempt_id=attempt_id, kind=AttemptFrame.Kind.IMAGE).order_by(
+            "position"
+        )
+    )
+    stamped = [row for row in rows if row.timestamp_ms is not None]
+    if not attempt.liveness_challenge or not stamped or len(stamped) != len(rows):
+        # Stills from before the burst (or no frames at all): no live person can be shown.
+        return payment_attempt_liveness_refuse(
+            attempt_id=attempt_id, code=errors.BurstRequired.code, details={}, embedding=None
+        )
     try:
-        probe = probe_frames(frames=frames, depth=depth)
+        examined = burst_probe.examine_burst(
+            frames=[bytes(row.data) for row in rows],
+            timestamps_ms=[float(row.timestamp_ms or 0.0) for row in rows],
+            challenge=attempt.liveness_challenge,
+        )
     except (face_errors.ModelPackMissing, face_errors.ModelPackTampered) as exc:
         return payment_attempt_decide(
             attempt_id=attempt_id,
@@ -125,8 +143,75 @@ def _recognise(*, attempt_id: int) -> PaymentAttempt | None:
             evidence={"engine_error": exc.code},
         )
     except face_errors.FaceError as exc:
-        return payment_attempt_decide(attempt_id=attempt_id, decline_code=exc.code, evidence={})
+        return payment_attempt_liveness_refuse(
+            attempt_id=attempt_id, code=exc.code, details=dict(exc.extra), embedding=None
+        )
+    details = burst_probe.decision_evidence(examined.decision)
+    if not examined.decision.is_live:
+        return payment_attempt_liveness_refuse(
+            attempt_id=attempt_id,
+            code=str(examined.decision.reason),
+            details=details,
+            embedding=examined.embedding,
+        )
+    assert examined.embedding is not None  # noqa: S101 - a live burst has a face in every frame
+    liveness_record(attempt_id=attempt_id, reason="", details=details)
+    probe = Probe(
+        embedding=examined.embedding,
+        liveness_score=examined.passive_median,
+        model_version=examined.model_version,
+    )
     return payment_attempt_identify(attempt_id=attempt_id, probe=probe)
+
+
+def _liveness_fields(attempt: PaymentAttempt, *, reason: str, details: dict[str, Any]) -> None:
+    attempt.liveness_checked_at = timezone.now()
+    attempt.liveness_reason = reason
+    attempt.liveness_details = {"challenge": attempt.liveness_challenge, **details}
+    attempt.save(update_fields=["liveness_checked_at", "liveness_reason", "liveness_details"])
+
+
+@transaction.atomic(durable=True)
+def liveness_record(*, attempt_id: int, reason: str, details: dict[str, Any]) -> None:
+    """Record the burst's liveness decision on an undecided attempt (reason "" = live).
+    Idempotent: a decided attempt is left as it is."""
+    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+    if attempt.status in (Status.CREATED, Status.RECOGNISING):
+        _liveness_fields(attempt, reason=reason, details=details)
+
+
+@transaction.atomic(durable=True)
+def payment_attempt_liveness_refuse(
+    *, attempt_id: int, code: str, details: dict[str, Any], embedding: np.ndarray | None
+) -> PaymentAttempt | None:
+    """Decline an attempt whose burst failed liveness (or the gates) with `code`, recorded as
+    its liveness reason; moves no money. Idempotent like payment_attempt_decide.
+
+    When the presented face clearly is an enrolled customer's (accept band), the refusal goes
+    into that customer's "who used my face" log: a photo of them was held up at this counter.
+    """
+    attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+    if attempt.status not in (Status.CREATED, Status.RECOGNISING):
+        return attempt
+    _liveness_fields(attempt, reason=code, details=details)
+    if embedding is not None:
+        calibration = get_engine().calibration
+        accept_threshold = calibration.bands[0]
+        hits = customer_selectors.face_search(embedding=embedding, k=1)
+        if hits and hits[0].similarity >= accept_threshold:
+            customer_services.face_use_record(
+                customer_id=hits[0].customer_id,
+                terminal_id=attempt.terminal_id,
+                store_id=attempt.store_id,
+                attempt_id=attempt.pk,
+                outcome="liveness_refused",
+                similarity=hits[0].similarity,
+                step_up_used=False,
+                decline_code=code,
+                **face_use_facts(attempt),
+            )
+    decline(attempt, code)
+    return attempt
 
 
 def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt | None:

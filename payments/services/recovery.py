@@ -34,7 +34,8 @@ REDRIVE_KEY = "payments:redrive:{pk}"
 def payment_attempts_redrive(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     """Re-enqueue recognition for attempts left undecided; returns the ids re-driven.
 
-    `created` for longer than FACEPAY_REDRIVE_CREATED_SECONDS, or `recognising` for longer than
+    `created` with its burst received longer than FACEPAY_REDRIVE_CREATED_SECONDS ago (an
+    attempt still waiting for the terminal's burst has no job to lose), or `recognising` longer than
     FACEPAY_REDRIVE_RECOGNISING_SECONDS (a recognition takes about a second), and not yet
     expired. Each attempt is re-driven at most once per FACEPAY_REDRIVE_RECOGNISING_SECONDS, so a
     backlog behind a slow worker is not multiplied. Stops at the first enqueue that fails (the
@@ -46,7 +47,7 @@ def payment_attempts_redrive(*, now: datetime | None = None, limit: int = 200) -
     stuck = (
         PaymentAttempt.objects.filter(expires_at__gt=now)
         .filter(
-            Q(status=Status.CREATED, created_at__lte=created_before)
+            Q(status=Status.CREATED, burst_received_at__lte=created_before)
             | Q(status=Status.RECOGNISING, recognising_at__lte=recognising_before)
         )
         .order_by("created_at")
@@ -90,10 +91,12 @@ def queue_health() -> dict[str, object]:
     for its recognition; with the broker queue's length (registered by payments' AppConfig)."""
     oldest = (
         PaymentAttempt.objects.filter(
-            status__in=(Status.CREATED, Status.RECOGNISING), expires_at__gt=timezone.now()
+            status__in=(Status.CREATED, Status.RECOGNISING),
+            burst_received_at__isnull=False,
+            expires_at__gt=timezone.now(),
         )
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
+        .order_by("burst_received_at")
+        .values_list("burst_received_at", flat=True)
         .first()
     )
     age = 0.0 if oldest is None else max((timezone.now() - oldest).total_seconds(), 0.0)

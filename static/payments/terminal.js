@@ -280,26 +280,6 @@ function showUnknown() {
   focusNextAction();
 }
 
-// ---- camera --------------------------------------------------------------------------------
-async function captureFrames(count = 2) {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
-  const video = $("camera");
-  video.srcObject = stream;
-  await video.play();
-  await new Promise((resolve) => setTimeout(resolve, 400)); // let exposure settle
-  const canvas = document.createElement("canvas");
-  canvas.width = video.videoWidth || 640;
-  canvas.height = video.videoHeight || 480;
-  const frames = [];
-  for (let i = 0; i < count; i += 1) {
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    frames.push(canvas.toDataURL("image/jpeg", 0.92).split(",", 2)[1]);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-  }
-  for (const track of stream.getTracks()) track.stop();
-  return frames;
-}
-
 // Send an attempt's call; pushes for its idempotency key that beat the reply are kept and
 // applied once the reply is here (a flow of several calls sets state.pendingKey at its first).
 async function submit(path, payload, key = payload.idempotency_key) {
@@ -322,19 +302,36 @@ async function payWithFace() {
   performance.mark("facepay:pay");
   show("screen-camera");
   focusOn($("camera-line"));
+  $("challenge").textContent = text.challenge_wait;
+  const progress = window.FacePayBurst.ring($("burst-ring"));
+  progress?.(0);
+  const camera = window.FacePayBurst.open($("camera")).then(() => true, () => false);
+  // One idempotency key for the whole flow: pushes for it that beat a reply are kept.
   const key = randomHex(12);
   state.pendingKey = key;
   state.early = null;
-  let frames;
+  state.attempt = { id: null };
+  const payload = { amount_minor: amountMinor(), currency, idempotency_key: key };
+  const created = await call("POST", root.dataset.api, payload).catch(() => ({ ok: false, data: null }));
+  if (!(await camera) || !created.ok) {
+    window.FacePayBurst.stop($("camera"));
+    state.pendingKey = null;
+    return showError(created.ok ? { data: { error: { code: "camera_error" } } } : created);
+  }
+  $("challenge").textContent = text.challenges[created.data.liveness_challenge] || text.challenge_wait;
+  let burst;
   try {
-    frames = await captureFrames();
+    burst = await window.FacePayBurst.record($("camera"), { durationMs: 2000, frames: 15, onProgress: progress });
   } catch {
     state.pendingKey = null;
     return showError({ data: { error: { code: "camera_error" } } });
+  } finally {
+    window.FacePayBurst.stop($("camera"));
   }
   performance.mark("facepay:captured");
+  state.early = null; // only the created attempt can have been pushed while recording
   showRecognising();
-  await submit(root.dataset.api, { amount_minor: amountMinor(), currency, idempotency_key: key, frames });
+  await submit(`${root.dataset.api}${created.data.id}/burst/`, burst, key);
 }
 
 function showRecognising() {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -16,7 +17,7 @@ from payments import services
 from payments.models import JournalEntry, PaymentAttempt
 from tests.merchants.factories import StoreStaffFactory, terminal_with_secret
 from tests.payments.factories import enrolled_customer
-from tests.payments.test_attempts import EVIDENCE, JPEG
+from tests.payments.test_attempts import EVIDENCE, JPEG, jpeg_bytes
 
 CREATE = "/api/payments/terminal/attempts/"
 
@@ -51,19 +52,27 @@ def create_payload(amount_minor: int = 3800, key: str = "k1") -> dict[str, objec
         "amount_minor": amount_minor,
         "currency": "CNY",
         "idempotency_key": key,
-        "frames": [base64.b64encode(JPEG).decode()],
     }
 
 
+def grey_burst(attempt: dict[str, object]) -> dict[str, object]:
+    """12 faceless 640x480 frames, 120 ms apart, recorded from the challenge's issue on."""
+    issued = datetime.fromisoformat(str(attempt["created_at"])).timestamp() * 1000.0
+    frame = base64.b64encode(jpeg_bytes((640, 480))).decode()
+    return {"frames": [frame] * 12, "timestamps_ms": [issued + 10 + 120 * n for n in range(12)]}
+
+
 @pytest.mark.django_db
-def test_create_answers_202_and_replay_returns_the_stored_attempt() -> None:
+def test_create_answers_201_with_the_challenge_and_replay_returns_the_stored_attempt() -> None:
     device = Device()
     first = device.call("POST", CREATE, create_payload())
-    assert first.status_code == 202
+    assert first.status_code == 201
     assert first.json()["status"] == "created"
+    assert first.json()["liveness_challenge"] in ("blink", "turn_left", "turn_right", "nod")
     again = device.call("POST", CREATE, create_payload())
-    assert again.status_code == 202
+    assert again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
+    assert again.json()["liveness_challenge"] == first.json()["liveness_challenge"]
     reused = device.call("POST", CREATE, create_payload(amount_minor=1))
     assert reused.status_code == 409
     assert reused.json()["error"]["code"] == "idempotency_key_reused"
@@ -71,7 +80,7 @@ def test_create_answers_202_and_replay_returns_the_stored_attempt() -> None:
 
 
 @pytest.mark.django_db
-def test_create_accepts_multipart_frames() -> None:
+def test_create_refuses_multipart_frames_burst_required() -> None:
     device = Device()
     boundary = "BoUnDaRy"
     frame = BytesIO(JPEG)
@@ -86,8 +95,9 @@ def test_create_accepts_multipart_frames() -> None:
     response = device.client.post(
         CREATE, data=body, content_type=f"multipart/form-data; boundary={boundary}", headers=headers
     )
-    assert response.status_code == 202, response.content
-    assert response.json()["amount_minor"] == 500
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "burst_required"
+    assert PaymentAttempt.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -96,9 +106,9 @@ def test_create_accepts_multipart_frames() -> None:
     [
         ({"amount_minor": 0}, "amount_invalid"),
         ({"amount_minor": 10**9}, "amount_above_maximum"),
-        ({"frames": []}, "frames_invalid"),
-        ({"frames": ["not base64!"]}, "frames_invalid"),
-        ({"frames": [base64.b64encode(b"hello").decode()]}, "image_unreadable"),
+        ({"frames": []}, "burst_required"),
+        ({"frames": [base64.b64encode(JPEG).decode()]}, "burst_required"),
+        ({"depth": base64.b64encode(JPEG).decode()}, "burst_required"),
         ({"currency": "XXX"}, "currency_unsupported"),
     ],
 )
@@ -121,7 +131,7 @@ def test_unsigned_and_replayed_calls_are_refused() -> None:
     )
     first = device.client.post(CREATE, body, content_type="application/json", headers=headers)
     replay = device.client.post(CREATE, body, content_type="application/json", headers=headers)
-    assert first.status_code == 202
+    assert first.status_code == 201
     assert replay.json()["error"]["code"] == "nonce_replayed"
 
 
@@ -187,6 +197,9 @@ def test_terminal_socket_receives_status_and_refuses_strangers() -> None:
         connected, _ = await socket.connect()
         assert connected
         response = await sync_to_async(device.call)("POST", CREATE, create_payload())
+        await sync_to_async(device.call)(
+            "POST", f"{CREATE}{response.json()['id']}/burst/", grey_burst(response.json())
+        )
         events = [await socket.receive_json_from(timeout=5) for _ in range(3)]
         await socket.disconnect()
         return stranger_connected, response.json(), events
@@ -195,7 +208,7 @@ def test_terminal_socket_receives_status_and_refuses_strangers() -> None:
     assert not stranger_connected
     assert {event["type"] for event in events} == {"payment.status"}
     assert {event["attempt"]["id"] for event in events} == {created["id"]}
-    # A grey frame has no face (or the engine is not calibrated here): declined either way.
+    # Grey frames have no face (or the engine is not calibrated here): declined either way.
     assert [event["attempt"]["status"] for event in events] == [
         "created",
         "recognising",

@@ -10,7 +10,6 @@ from PIL import Image
 from customers import services as customer_services
 from customers.models import Customer, FaceUse
 from facepay.errors import FacePayError
-from facepay.face import errors as face_errors
 from payments import errors, ledger, selectors, services
 from payments.models import Account, AttemptFrame, JournalEntry, PaymentAttempt
 from tests.merchants.factories import MerchantFactory, TerminalFactory
@@ -36,13 +35,9 @@ EVIDENCE = {
 }
 
 
-def create(terminal, amount_minor=3800, key="k1", frames=None):  # type: ignore[no-untyped-def]
+def create(terminal, amount_minor=3800, key="k1"):  # type: ignore[no-untyped-def]
     return services.payment_attempt_create(
-        terminal=terminal,
-        amount_minor=amount_minor,
-        currency="CNY",
-        idempotency_key=key,
-        frames=frames if frames is not None else [JPEG],
+        terminal=terminal, amount_minor=amount_minor, currency="CNY", idempotency_key=key
     )
 
 
@@ -62,14 +57,18 @@ def balance(kind: str, **owner: int) -> int:
     return ledger.balance_minor(account) if account else 0
 
 
-def test_payment_attempt_create_stores_frames_and_is_idempotent() -> None:
+def test_payment_attempt_create_draws_a_challenge_and_is_idempotent() -> None:
     terminal = TerminalFactory()
     first = create(terminal)
     again = create(terminal)
     assert again.pk == first.pk
+    assert again.liveness_challenge == first.liveness_challenge
+    assert first.liveness_challenge in ("blink", "turn_left", "turn_right", "nod")
+    assert first.challenge_issued_at == first.created_at
     assert first.status == PaymentAttempt.Status.CREATED
     assert first.store_id == terminal.store_id
-    assert AttemptFrame.objects.filter(attempt=first).count() == 1
+    assert first.burst_received_at is None
+    assert AttemptFrame.objects.filter(attempt=first).count() == 0
 
 
 def test_payment_attempt_create_refuses_reused_key_with_other_amount() -> None:
@@ -81,19 +80,12 @@ def test_payment_attempt_create_refuses_reused_key_with_other_amount() -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "frames", "error"),
-    [
-        (0, [JPEG], errors.AmountInvalid),
-        (-1, [JPEG], errors.AmountInvalid),
-        (10**9, [JPEG], errors.AmountAboveMaximum),
-        (100, [], errors.FramesInvalid),
-        (100, [JPEG] * 4, errors.FramesInvalid),
-        (100, [b"GIF89a not a jpeg"], face_errors.ImageUnreadable),
-    ],
+    ("amount", "error"),
+    [(0, errors.AmountInvalid), (-1, errors.AmountInvalid), (10**9, errors.AmountAboveMaximum)],
 )
-def test_payment_attempt_create_refuses_bad_input(amount, frames, error) -> None:  # type: ignore[no-untyped-def]
+def test_payment_attempt_create_refuses_bad_input(amount, error) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error):
-        create(TerminalFactory(), amount, frames=frames)
+        create(TerminalFactory(), amount)
     assert PaymentAttempt.objects.count() == 0
 
 

@@ -16,7 +16,7 @@ from payments import ledger, services
 from payments.models import PaymentAttempt
 from tests.merchants.factories import MerchantFactory, TerminalFactory
 from tests.payments.factories import enrolled_customer, fund
-from tests.payments.test_attempts import EVIDENCE, JPEG
+from tests.payments.test_attempts import EVIDENCE
 
 amounts = strategies.integers(min_value=1, max_value=30_000)
 
@@ -38,7 +38,6 @@ class Books(RuleBasedStateMachine):
             amount_minor=amount,
             currency="CNY",
             idempotency_key=uuid.uuid4().hex,
-            frames=[JPEG],
         )
         return services.payment_attempt_decide(
             attempt_id=attempt.pk,

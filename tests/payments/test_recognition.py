@@ -19,7 +19,6 @@ from payments.models import PaymentAttempt
 from payments.services.recognition import Probe
 from tests.merchants.factories import TerminalFactory
 from tests.payments.factories import enrolled_customer
-from tests.payments.test_attempts import JPEG
 
 ENROLLED = 25
 IMPOSTORS = 100
@@ -63,7 +62,6 @@ def _attempt(terminal, amount_minor: int = 3800) -> PaymentAttempt:  # type: ign
         amount_minor=amount_minor,
         currency="CNY",
         idempotency_key=uuid.uuid4().hex,
-        frames=[JPEG],
     )
 
 

@@ -36,6 +36,26 @@ def write_y4m(
     return target
 
 
+def write_y4m_frames(frames_bgr: list[np.ndarray], target: Path, *, fps: tuple[int, int]) -> Path:
+    """A 4:2:0 Y4M clip of BGR frames (all one size, even sides) at `fps` (numerator,
+    denominator) for chromium's fake camera, which plays it in a loop."""
+    height, width = frames_bgr[0].shape[:2]
+    parts = [f"YUV4MPEG2 W{width} H{height} F{fps[0]}:{fps[1]} Ip A1:1 C420jpeg\n".encode()]
+    for frame in frames_bgr:
+        rgb = Image.fromarray(np.ascontiguousarray(frame[:, :, ::-1]))
+        ycbcr = np.asarray(rgb.convert("YCbCr"), dtype=np.uint8)
+        cb = ycbcr[:, :, 1].reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).round()
+        cr = ycbcr[:, :, 2].reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).round()
+        parts.append(
+            b"FRAME\n"
+            + ycbcr[:, :, 0].tobytes()
+            + cb.astype(np.uint8).tobytes()
+            + cr.astype(np.uint8).tobytes()
+        )
+    target.write_bytes(b"".join(parts))
+    return target
+
+
 def chromium_args(camera_file: Path | None) -> list[str]:
     args = [
         "--no-sandbox",

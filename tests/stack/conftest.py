@@ -190,6 +190,9 @@ def stack(django_db_setup: None, django_db_blocker: object) -> Iterator[Stack]:
         "DJANGO_CONN_MAX_AGE": "0",
         "FACEPAY_DATA_KEYS": TEST_DATA_KEYS,
         "DJANGO_LANGUAGE_CODE": "en",  # tests read English msgids; browsers may ask for Chinese
+        # The live clips of the browser tests contain a blink: the server draws only that
+        # challenge here (production draws from all four; see tests/stack/live_camera.py).
+        "FACEPAY_LIVENESS_CHALLENGES": "blink",
     }
     celery_app.control.purge()  # jobs left by an earlier run refer to rows that no longer exist
     try:
@@ -290,11 +293,13 @@ def browser_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ca
     with sync_playwright() as playwright:
         launched: list[Browser] = []
 
-        def open_page(camera_photo: Path | None = None, locale: str = "en-GB") -> Page:
+        def open_page(
+            camera_photo: Path | None = None, locale: str = "en-GB", camera_y4m: Path | None = None
+        ) -> Page:
             camera = (
                 browser.write_y4m(camera_photo, tmp_path / f"camera{len(launched)}.y4m")
                 if camera_photo
-                else None
+                else camera_y4m
             )
             instance = playwright.chromium.launch(
                 executable_path=browser.CHROMIUM,

@@ -1,4 +1,4 @@
-"""Must-show 7: the counter screen in headless Chromium with a fake camera showing a real photo.
+"""Must-show 7: the counter screen in headless Chromium with a fake camera playing a live clip.
 
 The cashier pairs the screen, keys ¥38.00, the customer presses "Pay with face", is recognised,
 confirms, the screen shows paid, and the owner's dashboard counts the payment live. Then the
@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 
 from customers import services as customer_services
+from facepay.face.engine import get_engine
 from merchants.models import Store
 from payments.models import PaymentAttempt
 from tests.facepay.factories import TEST_PASSWORD
 from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
+from tests.payments.factories import enrolled_customer
 from tests.stack.browser import screenshot
 from tests.stack.conftest import Stack
-from tests.stack.test_payments_flow import enrol
+from tests.stack.live_camera import clip_person_embedding, live_clip_y4m
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,10 +36,11 @@ def sign_in(page, base_url: str, username: str) -> None:  # type: ignore[no-unty
 def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
     stack: Stack,
     browser_page,
-    photo_pair: tuple[Path, Path],  # type: ignore[no-untyped-def]
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    enrol_photo, probe_photo = photo_pair
-    customer = enrol(enrol_photo, amount_minor=10_000)
+    customer = enrolled_customer(
+        clip_person_embedding(), amount_minor=10_000, model_version=get_engine().model_version
+    )
     merchant = MerchantFactory(fee_rate_bps=60)
     credentials = terminal_with_secret(store__merchant=merchant)
     store = Store.objects.get(pk=credentials.terminal.store_id)
@@ -51,7 +54,7 @@ def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
     )
     payments_before = dashboard.locator("[data-figure=payments]").first.inner_text()
 
-    page = browser_page(camera_photo=probe_photo)
+    page = browser_page(camera_y4m=live_clip_y4m(tmp_path / "live.y4m"))
     sign_in(page, stack.base_url, cashier.username)
     page.goto(f"{stack.base_url}/payments/terminal/{credentials.terminal.pk}/")
     page.wait_for_selector("#pairing:not([hidden])")

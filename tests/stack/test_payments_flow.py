@@ -27,6 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 from customers import services as customer_services
 from customers.models import Customer
 from facepay.errors import FacePayError
+from facepay.face.engine import get_engine
 from merchants.models import Store
 from merchants.signing import sign_request
 from payments import ledger, selectors, services
@@ -35,6 +36,7 @@ from tests.customers.factories import CustomerFactory
 from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
 from tests.payments.factories import enrolled_customer, fund, give_consents
 from tests.stack.conftest import Stack
+from tests.stack.live_camera import burst_payload, clip_person_embedding
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CREATE = "/api/payments/terminal/attempts/"
@@ -118,19 +120,23 @@ def balance(kind: str, **owner: int) -> int:
     return ledger.balance_minor(account) if account else 0
 
 
-def test_face_payment_end_to_end_moves_exact_amounts(
-    stack: Stack, photo_pair: tuple[Path, Path]
-) -> None:
-    enrol_photo, probe_photo = photo_pair
-    customer = enrol(enrol_photo, amount_minor=20_000)
+def test_face_payment_end_to_end_moves_exact_amounts(stack: Stack) -> None:
+    customer = enrolled_customer(
+        clip_person_embedding(), amount_minor=20_000, model_version=get_engine().model_version
+    )
     device = make_device(stack, fee_rate_bps=60)
     merchant_id = Store.objects.get(pk=device.store_id).merchant_id
     fees_before = balance("platform_fee_revenue")
     with terminal_socket(stack, device) as socket:
         started = time.perf_counter()
-        response = device.call("POST", CREATE, create_payload(probe_photo, 3850, "e2e-1"))
-        assert response.status_code == 202, response.text
+        response = device.call(
+            "POST", CREATE, {"amount_minor": 3850, "currency": "CNY", "idempotency_key": "e2e-1"}
+        )
+        assert response.status_code == 201, response.text
         attempt_id = response.json()["id"]
+        assert response.json()["liveness_challenge"] == "blink"
+        sent = device.call("POST", f"{CREATE}{attempt_id}/burst/", burst_payload(response.json()))
+        assert sent.status_code == 202, sent.text
         seen = statuses_until_decided(socket, attempt_id)
         to_confirm = time.perf_counter() - started
         assert seen[-1] == "awaiting_confirmation", seen
@@ -138,7 +144,7 @@ def test_face_payment_end_to_end_moves_exact_amounts(
         paid = device.call("POST", f"{CREATE}{attempt_id}/confirm/")
         assert paid.status_code == 200, paid.text
         assert statuses_until_decided(socket, attempt_id)[-1] == "captured"
-    print(f"POST → awaiting_confirmation push: {to_confirm * 1000:.0f} ms; seen {seen}")  # noqa: T201
+    print(f"create → burst → awaiting_confirmation push: {to_confirm * 1000:.0f} ms; seen {seen}")  # noqa: T201
     attempt = PaymentAttempt.objects.get(public_id=attempt_id)
     assert attempt.customer_id == customer.pk
     assert attempt.similarity is not None

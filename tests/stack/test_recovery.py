@@ -118,7 +118,7 @@ def test_healthz_turns_red_within_30_s_of_the_worker_dying(stack: Stack) -> None
         refused = device.call(
             "POST",
             CREATE,
-            {"amount_minor": 100, "currency": "CNY", "idempotency_key": "nobody", "frames": []},
+            {"amount_minor": 100, "currency": "CNY", "idempotency_key": "nobody"},
         )
         assert refused.status_code == 503
         assert refused.json()["error"]["code"] == "recognition_unavailable"

@@ -1,0 +1,198 @@
+"""A recorded burst turned into one liveness decision and, when live, one probe embedding.
+
+Shared by the counter's recognition job and the camera enrolment: both decode the frames with
+the upload limits, refuse a burst that is not one continuous capture after its challenge
+(`burst.check_burst_shape`), run the quality gates on the first frame (taken before the action,
+so frontal), observe every frame (`FaceEngine.observe_burst`), track the skin texture, and ask
+`burst.decide`. Plain Python (no Django models): the callers record the answer.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from facepay.face import burst, errors, intake
+from facepay.face.config import FaceConfig, get_config
+from facepay.face.config import translate as _
+from facepay.face.engine import FaceEngine, get_engine
+from facepay.face.vectors import mean_unit
+
+# A burst frame is a camera frame (640x480 asked); 1920x1080 is the most a webcam gives. The
+# general upload limit (16 MP) times 20 frames would be a cheap way to burn a worker.
+BURST_MAX_FRAME_PIXELS = 1920 * 1080
+# Frames used for the identity embedding: nearly frontal (a turn or a nod lowers similarity).
+FRONTAL_MAX_YAW_DEG = 20.0
+FRONTAL_MAX_PITCH_DEG = 20.0
+
+
+@dataclass(frozen=True)
+class BurstProbe:
+    """What the engine made of a burst: the liveness decision and, when live, the embedding."""
+
+    decision: burst.LivenessDecision
+    embedding: np.ndarray | None  # unit float32; also set for a refused burst with a face
+    passive_median: float | None
+    model_version: str
+
+
+def thresholds_for(engine: FaceEngine) -> burst.BurstThresholds:
+    """The calibrated burst thresholds of the engine's pack (defaults when uncalibrated)."""
+    return burst.load_thresholds(engine.manifest.name)
+
+
+def frame_sizes(frames: list[bytes]) -> list[tuple[int, int]]:
+    """(width, height) of each frame from its header only (nothing decoded).
+
+    Raises ImageUnreadable for a frame whose header is not an image, ImageTooManyPixels for a
+    frame larger than BURST_MAX_FRAME_PIXELS.
+    """
+    sizes = []
+    for number, data in enumerate(frames, start=1):
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise errors.ImageUnreadable(
+                _("A frame is not a readable image."), frame=number
+            ) from exc
+        if width * height > BURST_MAX_FRAME_PIXELS:
+            raise errors.ImageTooManyPixels(
+                _("A frame of the recording has too many pixels."),
+                frame=number,
+                width=width,
+                height=height,
+                max_pixels=BURST_MAX_FRAME_PIXELS,
+            )
+        sizes.append((int(width), int(height)))
+    return sizes
+
+
+def check_shape(
+    *,
+    frames: list[bytes],
+    timestamps_ms: list[float],
+    challenge_issued_ms: float | None,
+    thresholds: burst.BurstThresholds | None = None,
+) -> None:
+    """Refuse a burst that is not one continuous capture taken after its challenge.
+
+    Raises BurstTooFewFrames, BurstTooManyFrames, BurstNotContinuous (also when the frames
+    and the timestamps differ in number), BurstPredatesChallenge, ImageUnreadable or
+    ImageTooManyPixels. Cheap: only the headers are read.
+    """
+    thresholds = thresholds or thresholds_for(get_engine())
+    if len(frames) < thresholds.min_frames:
+        raise errors.BurstTooFewFrames(
+            _("Too few frames: record the challenge for about two seconds."),
+            frames=len(frames),
+            min_frames=thresholds.min_frames,
+        )
+    if len(frames) > thresholds.max_frames:
+        raise errors.BurstTooManyFrames(
+            _("Too many frames in one recording."),
+            frames=len(frames),
+            max_frames=thresholds.max_frames,
+        )
+    if len(timestamps_ms) != len(frames):
+        raise errors.BurstNotContinuous(
+            _("Every frame needs its own timestamp."),
+            frames=len(frames),
+            timestamps=len(timestamps_ms),
+        )
+    burst.check_burst_shape(
+        timestamps_ms=timestamps_ms,
+        sizes=frame_sizes(frames),
+        thresholds=thresholds,
+        challenge_issued_ms=challenge_issued_ms,
+    )
+
+
+def _decode(frames: list[bytes], config: FaceConfig) -> list[np.ndarray]:
+    decoded = []
+    for number, data in enumerate(frames, start=1):
+        try:
+            image = intake.decode_image(
+                data,
+                max_bytes=config.max_image_bytes,
+                max_pixels=min(config.max_image_pixels, BURST_MAX_FRAME_PIXELS),
+            )
+        except errors.FaceError as exc:
+            exc.extra = {**exc.extra, "frame": number}
+            raise
+        decoded.append(image.pixels_bgr)
+    return decoded
+
+
+def _probe_embedding(observations: list[burst.FrameObservation]) -> np.ndarray | None:
+    sampled = [item for item in observations if item.embedding is not None]
+    frontal = [
+        item
+        for item in sampled
+        if abs(item.yaw_deg or 0.0) <= FRONTAL_MAX_YAW_DEG
+        and abs(item.pitch_deg or 0.0) <= FRONTAL_MAX_PITCH_DEG
+    ]
+    chosen = frontal or sampled
+    if not chosen:
+        return None
+    return mean_unit([item.embedding for item in chosen if item.embedding is not None])
+
+
+def examine_burst(
+    *,
+    frames: list[bytes],
+    timestamps_ms: list[float],
+    challenge: str,
+    challenge_issued_ms: float | None = None,
+) -> BurstProbe:
+    """Decide one burst recorded under `challenge` (one of burst.CHALLENGES).
+
+    Raises the shape refusals of `check_shape`, the intake refusals, the quality refusals of
+    the first frame (no_face, multiple_faces, face_too_small, face_turned, face_blurred,
+    face_badly_exposed) and BurstLandmarksUnavailable / ModelPackMissing. A liveness refusal
+    is not raised: it is the returned decision (the caller records its reason), with the
+    embedding of the frames that had a face so the caller can log whose face was presented.
+    """
+    engine = get_engine()
+    engine.calibration  # noqa: B018 - raises ModelPackMissing before any frame is decoded
+    thresholds = thresholds_for(engine)
+    check_shape(
+        frames=frames,
+        timestamps_ms=timestamps_ms,
+        challenge_issued_ms=challenge_issued_ms,
+        thresholds=thresholds,
+    )
+    pixels = _decode(frames, get_config())
+    first = engine.describe(
+        pixels[0],
+        engine.pick_probe_detection(pixels[0]),
+        with_embedding=False,
+        with_liveness=False,
+    )
+    engine.check_quality(first)
+    observations = engine.observe_burst(pixels, timestamps_ms)
+    texture = burst.burst_texture_planarity(pixels, observations)
+    decision = burst.decide(
+        observations, challenge=challenge, thresholds=thresholds, texture=texture
+    )
+    passive = decision.details.get("passive_median")
+    return BurstProbe(
+        decision=decision,
+        embedding=_probe_embedding(observations),
+        passive_median=None if passive is None else float(passive),
+        model_version=engine.model_version,
+    )
+
+
+def decision_evidence(decision: burst.LivenessDecision) -> dict[str, Any]:
+    """The decision's measures, JSON-ready (recorded on the attempt; never a face image)."""
+    return {
+        "challenge": decision.challenge,
+        "reason": decision.reason or "",
+        **{key: value for key, value in decision.details.items() if key != "frames_without_face"},
+        "frames_without_face": list(decision.details.get("frames_without_face", [])),
+    }

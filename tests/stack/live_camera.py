@@ -1,0 +1,99 @@
+"""Fake cameras for the liveness browser tests: a live clip and the kit's attacks, as Y4M.
+
+The live clip is `live_grid-spk-s2_pwij3p_s00.mp4` of liveness-dev (person grid-spk-s2, labelled
+"blink" in bench/liveness_labels.csv: blinks at frames 20-21 and 29-30 of 15 fps). The stack
+draws only the blink challenge (FACEPAY_LIVENESS_CHALLENGES=blink in tests/stack/conftest.py):
+the test cannot make a recorded clip follow a random draw, so it fixes the draw and says so.
+Chromium restarts the file when the page opens the camera and loops it, so the page's 2 s
+recording starts at its own start-up delay into the clip; measured offline on the same frames
+(examine_burst at 7.5 fps), a recording starting 0.2 to 1.0 s after the camera opens contains
+the first blink after its baseline and is live (earlier: the blink comes too late; 1.2-1.4 s:
+the blink falls in the baseline and is refused as too early).
+
+The attacks are rendered by the kit's own code (bench/liveness_kit.py `render_photo_attack`)
+from a frame of the same person's clip: a flat print and a photo on a phone screen, each asked
+to blink, seeds recorded below.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import importlib.util
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from facepay.face import burst_probe
+from facepay.face.engine import get_engine
+from tests.payments.bursts import ENROL_CLIP, PAY_CLIP, clip_frames, clip_path
+from tests.stack.browser import write_y4m_frames
+
+KIT = Path(__file__).resolve().parents[2] / "bench" / "liveness_kit.py"
+ATTACK_SEEDS = {"print_flat": 1201, "screen_photo": 1202}
+
+
+def _kit():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("liveness_kit", KIT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["liveness_kit"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def clip_person_embedding() -> np.ndarray:
+    """The clip person's enrolment embedding, from their other clip recorded as a live burst."""
+    frames = list(clip_frames(*ENROL_CLIP))
+    examined = burst_probe.examine_burst(
+        frames=frames,
+        timestamps_ms=[index * 133.3 for index in range(len(frames))],
+        challenge="blink",
+    )
+    assert examined.decision.is_live, examined.decision
+    assert examined.embedding is not None
+    return examined.embedding
+
+
+def live_clip_y4m(target: Path) -> Path:
+    kit = _kit()
+    return write_y4m_frames(kit.read_clip(clip_path(PAY_CLIP[0])), target, fps=(15, 1))
+
+
+def attack_y4m(species: str, target: Path) -> Path:
+    """The kit's attack of `species` on a frame of the clip person, asked to blink (7.5 fps)."""
+    kit = _kit()
+    photo = kit.read_clip(clip_path(PAY_CLIP[0]))[0]
+    found = kit.face_square(get_engine(), photo)
+    assert found is not None
+    crop, points = found
+    source = kit.Source(
+        identity="grid-spk-s2",
+        file=PAY_CLIP[0],
+        photo=crop,
+        eyes=(points[36:42], points[42:48]),
+    )
+    rng = np.random.default_rng(ATTACK_SEEDS[species])
+    frames, _params = kit.render_photo_attack(species, source, "blink", rng)
+    return write_y4m_frames(frames, target, fps=(15, 2))
+
+
+def burst_payload(attempt: dict[str, object]) -> dict[str, object]:
+    """The live clip's burst for a just-created attempt, as a counter would post it: frames
+    stamped from the challenge's issue on; waits until that much recording time could have
+    passed on the server's clock (less the allowed clock offset)."""
+    issued_ms = datetime.fromisoformat(str(attempt["created_at"])).timestamp() * 1000.0
+    frames = clip_frames(*PAY_CLIP)
+    times = [issued_ms + 10.0 + 133.3 * index for index in range(len(frames))]
+    ready_s = (times[-1] - settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS + 200.0) / 1000.0
+    time.sleep(max(0.0, ready_s - time.time()))
+    return {
+        "frames": [base64.b64encode(frame).decode() for frame in frames],
+        "timestamps_ms": times,
+    }
