@@ -270,6 +270,9 @@ def face_use_capture_record(
     attempt_id: int,
     similarity: float | None,
     step_up_used: bool,
+    amount_minor: int | None = None,
+    currency: str = "",
+    liveness_challenge: str = "",
 ) -> None:
     """Log a face payment's capture in one statement (joins the caller's transaction).
 
@@ -286,6 +289,9 @@ def face_use_capture_record(
                 store_id=store_id,
                 similarity=similarity,
                 is_step_up_used=step_up_used,
+                amount_minor=amount_minor,
+                currency=currency,
+                liveness_challenge=liveness_challenge,
             )
         ],
         ignore_conflicts=True,
