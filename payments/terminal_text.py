@@ -19,6 +19,12 @@ TITLES: dict[str, Promise] = {
     "face_badly_exposed": PICTURE,
     "face_too_dark": PICTURE,
     "face_too_bright": PICTURE,
+    # A recording the counter sent badly (too short, gaps): record it again.
+    "burst_too_few_frames": PICTURE,
+    "burst_too_many_frames": PICTURE,
+    "burst_not_continuous": PICTURE,
+    "burst_predates_challenge": PICTURE,
+    "burst_landmarks_unavailable": _("Face payment is not available right now"),
     "camera_error": _("The camera is not available"),
     "no_match": _("Face not recognised"),
     "ambiguous_match": _("Face not recognised"),

@@ -305,7 +305,6 @@ async function payWithFace() {
   $("challenge").textContent = text.challenge_wait;
   const progress = window.FacePayBurst.ring($("burst-ring"));
   progress?.(0);
-  const camera = window.FacePayBurst.open($("camera")).then(() => true, () => false);
   // One idempotency key for the whole flow: pushes for it that beat a reply are kept.
   const key = randomHex(12);
   state.pendingKey = key;
@@ -313,12 +312,19 @@ async function payWithFace() {
   state.attempt = { id: null };
   const payload = { amount_minor: amountMinor(), currency, idempotency_key: key };
   const created = await call("POST", root.dataset.api, payload).catch(() => ({ ok: false, data: null }));
-  if (!(await camera) || !created.ok) {
+  if (!created.ok) {
+    state.pendingKey = null;
+    return showError(created);
+  }
+  // The camera opens once the challenge is on screen: the person reacts to the instruction,
+  // so the recording starts a steady camera start-up after it, whatever the server's delay.
+  $("challenge").textContent = text.challenges[created.data.liveness_challenge] || text.challenge_wait;
+  const camera = await window.FacePayBurst.open($("camera")).then(() => true, () => false);
+  if (!camera) {
     window.FacePayBurst.stop($("camera"));
     state.pendingKey = null;
-    return showError(created.ok ? { data: { error: { code: "camera_error" } } } : created);
+    return showError({ data: { error: { code: "camera_error" } } });
   }
-  $("challenge").textContent = text.challenges[created.data.liveness_challenge] || text.challenge_wait;
   let burst;
   try {
     burst = await window.FacePayBurst.record($("camera"), { durationMs: 2000, frames: 15, onProgress: progress });

@@ -3,7 +3,6 @@ delete biometric data, and the very next payment in the worker matches no one.""
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
@@ -17,14 +16,23 @@ from customers.models import BiometricDeletion, ConsentDocument, Customer, FaceT
 from merchants.signing import sign_request
 from payments.models import PaymentAttempt
 from tests.customers.factories import CustomerFactory
-from tests.customers.photos import select_photos
 from tests.merchants.factories import terminal_with_secret
+from tests.payments.bursts import ENROL_CLIP, PAY_CLIP, clip_frames
 from tests.stack.conftest import Stack
+from tests.stack.live_camera import burst_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ATTEMPTS = "/api/payments/terminal/attempts/"
 UNDECIDED = {"created", "recognising"}
+# Five other people's live clips, each blinking in its labelled window (bench/liveness_labels.csv).
+STRANGER_CLIPS = [
+    ("live/live_grid-spk-bbaf2n_bbaf2n_s00.mp4", 14),
+    ("live/live_grid-spk-brbk7n_brbk7n_s00.mp4", 1),
+    ("live/live_grid-spk-lbax4n_lbax4n_s00.mp4", 4),
+    ("live/live_hdtf-AlexandriaOcasioCortez_3_s00.mp4", 10),
+    ("live/live_lp-d0_d0_s00.mp4", 14),
+]
 
 
 def customer_http(stack: Stack, customer: Customer) -> httpx.Client:
@@ -37,31 +45,38 @@ def customer_http(stack: Stack, customer: Customer) -> httpx.Client:
     return client
 
 
-def pay(stack: Stack, credentials, photo: bytes) -> PaymentAttempt:  # type: ignore[no-untyped-def]
-    """Post one face payment to the live terminal API and wait for the worker's decision."""
-    body = json.dumps(
-        {
-            "amount_minor": 1_000,
-            "currency": "CNY",
-            "idempotency_key": uuid.uuid4().hex,
-            "frames": [base64.b64encode(photo).decode()],
-        }
-    ).encode()
+def signed_post(stack: Stack, credentials, path: str, payload: dict) -> httpx.Response:  # type: ignore[no-untyped-def]
+    body = json.dumps(payload).encode()
     headers = sign_request(
         secret=credentials.secret,
         method="POST",
-        path=ATTEMPTS,
+        path=path,
         body=body,
         terminal_id=credentials.key_id,
     )
-    response = httpx.post(
-        stack.base_url + ATTEMPTS,
+    return httpx.post(
+        stack.base_url + path,
         content=body,
         headers={**headers, "Content-Type": "application/json"},
         timeout=30,
     )
-    assert response.status_code == 202, response.text
-    public_id = response.json()["id"]
+
+
+def pay(stack: Stack, credentials, clip: tuple[str, int]) -> PaymentAttempt:  # type: ignore[no-untyped-def]
+    """One face payment on the live terminal API (create, then the clip's burst under the
+    drawn challenge); waits for the worker's decision."""
+    created = signed_post(
+        stack,
+        credentials,
+        ATTEMPTS,
+        {"amount_minor": 1_000, "currency": "CNY", "idempotency_key": uuid.uuid4().hex},
+    )
+    assert created.status_code == 201, created.text
+    public_id = created.json()["id"]
+    sent = signed_post(
+        stack, credentials, f"{ATTEMPTS}{public_id}/burst/", burst_payload(created.json(), clip)
+    )
+    assert sent.status_code == 202, sent.text
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         attempt = PaymentAttempt.objects.get(public_id=public_id)
@@ -74,26 +89,24 @@ def pay(stack: Stack, credentials, photo: bytes) -> PaymentAttempt:  # type: ign
 def test_delete_biometrics_is_immediate_in_the_database_and_the_worker_gallery(
     stack: Stack, faces_dir: Path
 ) -> None:
-    photos = select_photos(faces_dir)
     customer = CustomerFactory()
     for purpose in ConsentDocument.Purpose.values:
         services.consent_give(customer=customer, purpose=purpose)
     credentials = terminal_with_secret()
     client = customer_http(stack, customer)
 
+    # The clip person enrols from three frames of their other clip.
+    enrol_frames = clip_frames(*ENROL_CLIP)
     response = client.post(
         "/api/customers/face/enrol",
-        files=[
-            ("images", (f"{n}.jpg", photo, "image/jpeg"))
-            for n, photo in enumerate(photos.person_a[:3])
-        ],
+        files=[("images", (f"{n}.jpg", enrol_frames[n], "image/jpeg")) for n in (0, 7, 14)],
     )
     assert response.status_code == 200, response.text
     assert response.json()["is_enrolled"] is True
 
-    matched = pay(stack, credentials, photos.person_a[3])
+    matched = pay(stack, credentials, PAY_CLIP)
     assert matched.customer_id == customer.pk, (matched.status, matched.decline_code)
-    strangers = [pay(stack, credentials, photo) for photo in photos.strangers[:5]]
+    strangers = [pay(stack, credentials, clip) for clip in STRANGER_CLIPS]
     assert [attempt.customer_id for attempt in strangers] == [None] * 5
 
     deleted = client.delete("/api/customers/face")
@@ -102,7 +115,7 @@ def test_delete_biometrics_is_immediate_in_the_database_and_the_worker_gallery(
     assert not FaceTemplate.objects.filter(customer=customer).exists()
     customer.refresh_from_db()
     assert customer.data_key_blob is None
-    after = pay(stack, credentials, photos.person_a[3])
+    after = pay(stack, credentials, PAY_CLIP)
     assert after.recognising_at is not None
     gap_s = (after.recognising_at - receipt.deleted_at).total_seconds()
     assert after.customer_id is None

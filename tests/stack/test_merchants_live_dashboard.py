@@ -13,7 +13,6 @@ import json
 import time
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,7 +29,7 @@ from tests.facepay.factories import UserFactory
 from tests.merchants.factories import StoreStaffFactory, terminal_with_secret
 from tests.payments.factories import funded_customer
 from tests.stack.conftest import Stack
-from tests.stack.test_payments_flow import CREATE, create_payload, enrol, make_device
+from tests.stack.test_payments_flow import enrol_clip_person, make_device, pay_by_face
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,15 +59,14 @@ def dashboard_socket(stack: Stack, user: User, query: str = ""):  # type: ignore
 
 
 def test_payment_captured_in_the_worker_reaches_the_open_dashboard_within_a_second(
-    stack: Stack, photo_pair: tuple[Path, Path]
+    stack: Stack,
 ) -> None:
-    enrol_photo, probe_photo = photo_pair
-    customer = enrol(enrol_photo, amount_minor=20_000)
+    customer = enrol_clip_person(amount_minor=20_000)
     Customer.objects.filter(pk=customer.pk).update(confirm_free_up_to_minor=5_000)
     device = make_device(stack)
     owner = Store.objects.get(pk=device.store_id).merchant.owner
     with dashboard_socket(stack, owner) as socket:
-        created = device.call("POST", CREATE, create_payload(probe_photo, 2_600, uuid.uuid4().hex))
+        created = pay_by_face(device, 2_600, uuid.uuid4().hex)
         assert created.status_code == 202, created.text
         attempt_id = created.json()["id"]
         # No confirm call: only the worker's recognition job can capture this payment.

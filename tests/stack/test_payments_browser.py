@@ -14,13 +14,16 @@ import pytest
 from customers import services as customer_services
 from facepay.face.engine import get_engine
 from merchants.models import Store
-from payments.models import PaymentAttempt
 from tests.facepay.factories import TEST_PASSWORD
 from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
 from tests.payments.factories import enrolled_customer
 from tests.stack.browser import screenshot
 from tests.stack.conftest import Stack
-from tests.stack.live_camera import clip_person_embedding, live_clip_y4m
+from tests.stack.live_camera import (
+    clip_person_embedding,
+    live_clip_y4m,
+    pay_by_face_on_counter,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,18 +70,21 @@ def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
         page.click(f"#keypad button[data-key='{key}']")
     assert page.inner_text("#amount") == "¥38.00"
     screenshot(page, "payments-terminal-amount")
-    page.click("#pay-face")
-    page.wait_for_selector("#confirm:not([hidden])", timeout=90_000)
+    attempt, _refused = pay_by_face_on_counter(
+        page, credentials.terminal.pk, lambda: page.click("#pay-face")
+    )
+    assert attempt.status == "awaiting_confirmation", attempt.decline_code
+    page.wait_for_selector("#confirm:not([hidden])", timeout=10_000)
     title = page.inner_text("#status-title")
     assert "¥38.00" in title
-    masked = PaymentAttempt.objects.get(terminal=credentials.terminal).customer_masked_name
+    masked = attempt.customer_masked_name
     assert masked
     assert masked in title
     screenshot(page, "payments-terminal-confirm")
     page.click("#confirm-yes")
     page.wait_for_selector("#terminal[data-status=captured]", timeout=30_000)
     screenshot(page, "payments-terminal-paid")
-    attempt = PaymentAttempt.objects.get(terminal=credentials.terminal)
+    attempt.refresh_from_db()
     assert attempt.status == "captured"
     assert attempt.customer_id == customer.pk
     assert attempt.amount_minor == 3800
@@ -103,10 +109,12 @@ def test_cashier_takes_a_face_payment_and_the_dashboard_updates(
     for key in "12":
         page.click(f"#keypad button[data-key='{key}']")
     assert page.get_attribute("#terminal", "data-status") is None
-    page.click("#pay-face")
-    page.wait_for_selector("#terminal[data-status=captured]", timeout=90_000)
+    second, _refused = pay_by_face_on_counter(
+        page, credentials.terminal.pk, lambda: page.click("#pay-face")
+    )
+    page.wait_for_selector("#terminal[data-status=captured]", timeout=30_000)
     assert page.locator("#confirm").is_hidden()
     assert "¥12.00" in page.inner_text("#status-detail")
     screenshot(page, "payments-terminal-paid-confirm-free")
-    second = PaymentAttempt.objects.exclude(pk=attempt.pk).get(terminal=credentials.terminal)
+    second.refresh_from_db()
     assert (second.status, second.is_confirm_free, second.amount_minor) == ("captured", True, 1200)

@@ -7,7 +7,6 @@ against a wallet funded for 10).
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
@@ -24,7 +23,6 @@ from django.db import connection
 from django.utils import timezone
 from websockets.sync.client import ClientConnection, connect
 
-from customers import services as customer_services
 from customers.models import Customer
 from facepay.errors import FacePayError
 from facepay.face.engine import get_engine
@@ -32,9 +30,9 @@ from merchants.models import Store
 from merchants.signing import sign_request
 from payments import ledger, selectors, services
 from payments.models import Account, JournalEntry, PaymentAttempt
-from tests.customers.factories import CustomerFactory
 from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret
-from tests.payments.factories import enrolled_customer, fund, give_consents
+from tests.payments.bursts import PAY_CLIP
+from tests.payments.factories import enrolled_customer
 from tests.stack.conftest import Stack
 from tests.stack.live_camera import burst_payload, clip_person_embedding
 
@@ -96,23 +94,27 @@ def statuses_until_decided(socket: ClientConnection, attempt_id: str, timeout: f
     raise AssertionError(f"no decision pushed within {timeout} s: {seen}")
 
 
-def enrol(photo: Path, *, amount_minor: int) -> Customer:
-    customer = CustomerFactory()
-    fund(customer, amount_minor)
-    give_consents(customer)
-    customer_services.face_enrol(
-        customer=customer, images=[photo.read_bytes()], require_liveness=False
+def enrol_clip_person(*, amount_minor: int) -> Customer:
+    """The live clip's person, enrolled from their other clip's burst and funded."""
+    return enrolled_customer(
+        clip_person_embedding(), amount_minor=amount_minor, model_version=get_engine().model_version
     )
-    return customer
 
 
-def create_payload(photo: Path, amount_minor: int, key: str) -> dict[str, Any]:
-    return {
-        "amount_minor": amount_minor,
-        "currency": "CNY",
-        "idempotency_key": key,
-        "frames": [base64.b64encode(photo.read_bytes()).decode()],
-    }
+def create_payload(amount_minor: int, key: str) -> dict[str, Any]:
+    return {"amount_minor": amount_minor, "currency": "CNY", "idempotency_key": key}
+
+
+def pay_by_face(
+    device: Device, amount_minor: int, key: str, clip: tuple[str, int] = PAY_CLIP
+) -> httpx.Response:
+    """A counter's face payment: create the attempt, then post the clip's burst under its
+    challenge. The burst's reply (202), or the create's refusal as it came."""
+    created = device.call("POST", CREATE, create_payload(amount_minor, key))
+    if created.status_code != 201:
+        return created
+    attempt = created.json()
+    return device.call("POST", f"{CREATE}{attempt['id']}/burst/", burst_payload(attempt, clip))
 
 
 def balance(kind: str, **owner: int) -> int:
@@ -158,10 +160,9 @@ def test_face_payment_end_to_end_moves_exact_amounts(stack: Stack) -> None:
 
 
 def test_five_identical_requests_and_a_killed_worker_give_one_capture(
-    stack: Stack, photo_pair: tuple[Path, Path], tmp_path: Path
+    stack: Stack, tmp_path: Path
 ) -> None:
-    enrol_photo, probe_photo = photo_pair
-    customer = enrol(enrol_photo, amount_minor=20_000)
+    customer = enrol_clip_person(amount_minor=20_000)
     device = make_device(stack)
     killed_mid_job = False
     for round_number in range(3):
@@ -169,13 +170,19 @@ def test_five_identical_requests_and_a_killed_worker_give_one_capture(
         stack.kill_worker()
         stack.start_worker()
         key = f"kill-{round_number}-{uuid.uuid4().hex[:6]}"
-        payload = create_payload(probe_photo, 2500, key)
+        payload = create_payload(2500, key)
         with ThreadPoolExecutor(max_workers=5) as pool:
             responses = list(pool.map(device.call, ["POST"] * 5, [CREATE] * 5, [payload] * 5))
-        assert [r.status_code for r in responses] == [202] * 5
+        assert [r.status_code for r in responses] == [201] * 5
         ids = {r.json()["id"] for r in responses}
         assert len(ids) == 1
         attempt_id = ids.pop()
+        burst = burst_payload(responses[0].json())
+        sent = device.call("POST", f"{CREATE}{attempt_id}/burst/", burst)
+        assert sent.status_code == 202, sent.text
+        # The recording is taken once: a second one for the same attempt is refused.
+        again = device.call("POST", f"{CREATE}{attempt_id}/burst/", burst)
+        assert again.status_code == 409, again.text
         deadline = time.monotonic() + 60
         status = "created"
         while status == "created" and time.monotonic() < deadline:

@@ -35,9 +35,9 @@ from tests.payments.factories import enrolled_customer
 from tests.stack.conftest import REPO, Stack, _free_port, launch_stack
 from tests.stack.test_payments_flow import (
     CREATE,
-    create_payload,
-    enrol,
+    enrol_clip_person,
     make_device,
+    pay_by_face,
     terminal_socket,
 )
 
@@ -61,10 +61,9 @@ def wait_until_decided(attempt_ids: list[str], seconds: float) -> dict[str, str]
 
 
 def test_worker_killed_mid_recognition_is_redriven_within_30_s_of_restart(
-    stack: Stack, photo_pair: tuple[Path, Path], tmp_path: Path
+    stack: Stack, tmp_path: Path
 ) -> None:
-    enrol_photo, probe_photo = photo_pair
-    enrol(enrol_photo, amount_minor=20_000)
+    enrol_clip_person(amount_minor=20_000)
     device = make_device(stack)
     # The broker's own redelivery (visibility timeout, 120 s) is longer than the test allows:
     # only the sweeper can bring the job back in time.
@@ -76,9 +75,7 @@ def test_worker_killed_mid_recognition_is_redriven_within_30_s_of_restart(
             # A fresh worker is cold (it loads the engine on its first job): a wide window.
             stack.kill_worker()
             stack.start_worker()
-            response = device.call(
-                "POST", CREATE, create_payload(probe_photo, 2500, f"k{round_number}")
-            )
+            response = pay_by_face(device, 2500, f"k{round_number}")
             assert response.status_code == 202, response.text
             candidate = response.json()["id"]
             deadline = time.monotonic() + 30
@@ -239,10 +236,9 @@ def test_worker_holding_a_job_survives_redis_stopping_under_it(tmp_path: Path) -
 
 
 def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
-    stack: Stack, photo_pair: tuple[Path, Path], tmp_path: Path
+    stack: Stack, tmp_path: Path
 ) -> None:
-    enrol_photo, probe_photo = photo_pair
-    enrol(enrol_photo, amount_minor=50_000)
+    enrol_clip_person(amount_minor=50_000)
     device = make_device(stack)
     with private_redis(tmp_path) as (port, stop_redis, start_redis):
         url = f"redis://127.0.0.1:{port}/0"
@@ -252,7 +248,7 @@ def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
         with launch_stack(env, log_name="asgi-redis-fault", app=app) as private:
             private.start_beat(tmp_path)
             device.base_url = private.base_url
-            warm = device.call("POST", CREATE, create_payload(probe_photo, 100, "warm"))
+            warm = pay_by_face(device, 100, "warm")
             assert warm.status_code == 202, warm.text
             assert wait_until_decided([warm.json()["id"]], 60)[warm.json()["id"]] not in OPEN
             started = timezone.now()
@@ -261,9 +257,7 @@ def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
             with ThreadPoolExecutor(max_workers=8) as pool:
                 running = list(
                     pool.map(
-                        lambda n: device.call(
-                            "POST", CREATE, create_payload(probe_photo, 200 + n, f"running-{n}")
-                        ),
+                        lambda n: pay_by_face(device, 200 + n, f"running-{n}"),
                         range(8),
                     )
                 )
@@ -273,9 +267,7 @@ def test_redis_down_30_s_under_running_payments_then_every_attempt_is_decided(
             outage = time.monotonic()
             n = 0
             while time.monotonic() - outage < 30:
-                response = device.call(
-                    "POST", CREATE, create_payload(probe_photo, 300 + n, f"outage-{n}")
-                )
+                response = pay_by_face(device, 300 + n, f"outage-{n}")
                 answers.append(response.status_code)
                 n += 1
                 time.sleep(2)
