@@ -121,3 +121,24 @@ class FacePayDisabled(FacePayError):
 
 class FacePayPaused(FacePayError):
     code, http_status = "face_pay_paused", 409
+
+
+class EnrolmentBurstRequired(FacePayError):
+    """The old enrolment shape (1-3 photos): refused, a photo collection proves no live person.
+    Draw an enrolment challenge, then post a recording of 10 to 20 frames made under it."""
+
+    code, http_status = "burst_required", 400
+
+
+class EnrolmentChallengeInvalid(FacePayError):
+    """No enrolment challenge of this customer has this id."""
+
+    code, http_status = "enrolment_challenge_invalid", 404
+
+
+class EnrolmentChallengeUsed(FacePayError):
+    code, http_status = "enrolment_challenge_used", 409
+
+
+class EnrolmentChallengeExpired(FacePayError):
+    code, http_status = "enrolment_challenge_expired", 410

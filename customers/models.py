@@ -179,6 +179,29 @@ class FaceTemplate(models.Model):
         return f"template of {self.customer_id} ({self.model_version})"
 
 
+class EnrolmentChallenge(models.Model):
+    """The liveness challenge of one camera enrolment: drawn by the server at random, bound to
+    the customer, used once (a burst consumes it, live or not) and expiring. Holds no biometrics."""
+
+    public_id = models.UUIDField(unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="enrolment_challenges"
+    )
+    challenge = models.CharField(max_length=16)  # one of facepay.face.burst.CHALLENGES
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=48, blank=True)  # "enrolled" or the refusal code
+
+    class Meta:
+        verbose_name = _("enrolment challenge")
+        verbose_name_plural = _("enrolment challenges")
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.challenge} {self.issued_at:%Y-%m-%d %H:%M}"
+
+
 class GalleryState(models.Model):
     """Singleton version counter: bumped under a row lock by every gallery change."""
 

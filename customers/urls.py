@@ -35,6 +35,7 @@ api_urlpatterns = [
     path("consents/record", api.ConsentRecordApi.as_view(), name="consent_record"),
     path("face", api.FaceTemplateApi.as_view(), name="face"),
     path("face/enrol", api.FaceEnrolApi.as_view(), name="face_enrol"),
+    path("face/enrol/challenge", api.EnrolmentChallengeApi.as_view(), name="face_enrol_challenge"),
     path("face/uses", api.FaceUseListApi.as_view(), name="face_uses"),
     path("face/deletions", api.DeletionListApi.as_view(), name="face_deletions"),
     path("wallet", api.WalletApi.as_view(), name="wallet"),

@@ -26,6 +26,7 @@ from customers.api.base import (
     template_payload,
 )
 from customers.api.face import (
+    EnrolmentChallengeApi,
     FaceEnrolApi,
     FaceTemplateApi,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "CustomerApi",
     "DeletionListApi",
     "DeletionOutput",
+    "EnrolmentChallengeApi",
     "ExportApi",
     "FaceEnrolApi",
     "FacePaySwitchApi",

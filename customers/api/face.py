@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiTypes, extend_schema
-from rest_framework.parsers import MultiPartParser
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from customers import services
+from customers import errors, services
 from customers.api.base import (
     CustomerApi,
     DeletionOutput,
@@ -16,35 +21,92 @@ from customers.api.base import (
     client_ip,
     template_payload,
 )
-from customers.models import BiometricDeletion
-from facepay.face import errors as face_errors
-from facepay.face.config import get_config
+from customers.models import BiometricDeletion, EnrolmentChallenge
 from facepay.permissions import AuthenticatedRequest
 
+# The enrolment challenge, said to the customer while the burst records (the counter's words).
+CHALLENGE_TEXT = {
+    "blink": _lazy("Blink your eyes"),
+    "turn_left": _lazy("Turn your head to your left"),
+    "turn_right": _lazy("Turn your head to your right"),
+    "nod": _lazy("Nod your head"),
+}
 
-class FaceEnrolApi(CustomerApi):
-    """Enrol (or re-enrol) from 1–3 photos in multipart field `images`; photos are not kept."""
 
-    parser_classes = [MultiPartParser]
+def _decode_base64(value: str) -> bytes:
+    if value.startswith("data:") and "," in value[:64]:
+        value = value.split(",", 1)[1]
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.EnrolmentFramesInvalid(_("A frame is not valid base64.")) from exc
+
+
+class EnrolmentChallengeOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    challenge = serializers.CharField()
+    instruction = serializers.SerializerMethodField()
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    def get_instruction(self, row: EnrolmentChallenge) -> str:
+        return str(CHALLENGE_TEXT.get(row.challenge, row.challenge))
+
+
+class EnrolmentChallengeApi(CustomerApi):
+    """Start a camera enrolment: a liveness challenge drawn by the server (blink, turn_left,
+    turn_right or nod), bound to the caller, single use, valid for two minutes. Show its
+    `instruction`, record a burst and post it to `face/enrol`."""
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "face_check"
 
-    @extend_schema(request={"multipart/form-data": OpenApiTypes.OBJECT}, responses=TemplateOutput)
+    @extend_schema(request=None, responses={201: EnrolmentChallengeOutput})
+    def post(self, request: AuthenticatedRequest) -> Response:
+        row = services.enrolment_challenge_issue(customer=self.customer(request))
+        return Response(EnrolmentChallengeOutput(row).data, status=status.HTTP_201_CREATED)
+
+
+class FaceEnrolApi(CustomerApi):
+    """Enrol (or re-enrol) from a burst: 10-20 JPEG frames (base64) recorded under the enrolment
+    challenge `challenge_id`, each with its capture time (`timestamps_ms`, epoch milliseconds).
+    The same liveness check as a face payment; the template is made from the burst's frontal
+    frames only when it passes, and no frame is kept. The old shape (1-3 photos in multipart
+    `images`) is refused with `burst_required`: a photo collection proves no live person."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "face_check"
+
+    @extend_schema_serializer(component_name="FaceEnrolBurstInput")
+    class InputSerializer(serializers.Serializer):
+        challenge_id = serializers.UUIDField()
+        frames = serializers.ListField(child=serializers.CharField(), max_length=40)
+        timestamps_ms = serializers.ListField(
+            child=serializers.FloatField(min_value=0, max_value=1e14), max_length=40
+        )
+
+    @extend_schema(request=InputSerializer, responses=TemplateOutput)
     def post(self, request: AuthenticatedRequest) -> Response:
         customer = self.customer(request)
-        uploads = request.FILES.getlist("images")
-        limit = get_config().max_image_bytes
-        images = []
-        for number, upload in enumerate(uploads, start=1):
-            if upload.size is not None and upload.size > limit:
-                raise face_errors.ImageTooLarge(
-                    _("The image file is too large."),
-                    size_bytes=upload.size,
-                    max_bytes=limit,
-                    frame=number,
+        data = request.data
+        if request.FILES or "images" in data or "challenge_id" not in data:
+            raise errors.EnrolmentBurstRequired(
+                _(
+                    "Photos are not accepted for enrolment: start a camera enrolment, show its "
+                    "challenge and post a recording of 10 to 20 frames."
                 )
-            images.append(bytes(upload.read(limit + 1)))
-        services.face_enrol(customer=customer, images=images, ip_address=client_ip(request))
+            )
+        payload = self.InputSerializer(data=data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        services.face_enrol_burst(
+            customer=customer,
+            challenge_id=values["challenge_id"],
+            frames=[_decode_base64(frame) for frame in values["frames"]],
+            timestamps_ms=list(values["timestamps_ms"]),
+            ip_address=client_ip(request),
+        )
         customer.refresh_from_db()
         return Response(TemplateOutput(template_payload(customer)).data)
 

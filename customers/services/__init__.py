@@ -50,11 +50,14 @@ from customers.services.controls import (
     payment_pin_verify,
 )
 from customers.services.enrolment import (
+    ENROL_CHALLENGE_TTL,
     ProbedFrame,
     _template_store,  # the name payments' test factories first used
     biometrics_delete_locked,
+    enrolment_challenge_issue,
     face_biometrics_delete,
     face_enrol,
+    face_enrol_burst,
     face_frame_probe,
     face_template_store,
     face_use_capture_record,
@@ -69,6 +72,7 @@ from customers.services.rights import (
 __all__ = [
     "CN_MOBILE",
     "E164",
+    "ENROL_CHALLENGE_TTL",
     "MAX_ENROL_FRAMES",
     "OBVIOUS_PINS",
     "OTP_DIGITS",
@@ -98,8 +102,10 @@ __all__ = [
     "customer_limits_update",
     "customer_profile_update",
     "customer_sign_up",
+    "enrolment_challenge_issue",
     "face_biometrics_delete",
     "face_enrol",
+    "face_enrol_burst",
     "face_frame_probe",
     "face_payment_notify",
     "face_template_store",

@@ -23,14 +23,14 @@ from facepay.services import audit_event_record
 
 
 def consent_documents_ensure() -> None:
-    """Publish version 1 of any purpose that has no text at all (idempotent; normally a no-op,
-    since the data migration published them)."""
-    published = set(ConsentDocument.objects.values_list("purpose", flat=True).distinct())
-    for purpose, title, text in consent_texts.DEFAULT_DOCUMENTS:
-        if purpose not in published:
+    """Publish every version of `consent_texts.DOCUMENT_VERSIONS` that is missing (idempotent;
+    normally a no-op, since the data migrations published them)."""
+    published = set(ConsentDocument.objects.values_list("purpose", "version"))
+    for purpose, version, title, text in consent_texts.DOCUMENT_VERSIONS:
+        if (purpose, version) not in published:
             ConsentDocument.objects.get_or_create(
                 purpose=purpose,
-                version=1,
+                version=version,
                 defaults={
                     "title": title,
                     "text": text,

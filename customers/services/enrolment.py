@@ -4,12 +4,16 @@ record of each use of the face."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
+from uuid import UUID
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,17 +22,23 @@ from customers import errors, gallery, sealing, selectors
 from customers.models import (
     BiometricDeletion,
     Customer,
+    EnrolmentChallenge,
     FaceTemplate,
     FaceUse,
 )
 from customers.services.base import MAX_ENROL_FRAMES, lock_customer, require_open
 from facepay import crypto
+from facepay.errors import FacePayError
+from facepay.face import burst, burst_probe, intake
 from facepay.face import errors as face_errors
-from facepay.face import intake
 from facepay.face.config import get_config
 from facepay.face.engine import get_engine
 from facepay.face.vectors import mean_unit
 from facepay.services import audit_event_record
+
+# Long enough to read the instruction and record 2 s; short enough that a challenge cannot be
+# kept for later.
+ENROL_CHALLENGE_TTL = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,45 @@ def lookalike_threshold() -> float:
     return get_engine().calibration.match_threshold
 
 
+def _require_enrollable(customer: Customer) -> None:
+    require_open(customer)
+    if not customer.is_phone_verified:
+        raise errors.PhoneNotVerified(_("Verify your phone number first."))
+    if not selectors.consent_is_complete(customer=customer):
+        raise errors.ConsentMissing(
+            _("Give both biometric consents before enrolling."),
+            required=list(selectors.REQUIRED_PURPOSES),
+        )
+
+
+def _enrol_embedding(
+    *,
+    customer: Customer,
+    embedding: np.ndarray,
+    quality: float,
+    frame_count: int,
+    ip_address: str | None,
+) -> FaceTemplate:
+    """Flag look-alikes (closer than the collision threshold to someone else) and store."""
+    engine = get_engine()
+    threshold = lookalike_threshold()
+    lookalikes = [
+        hit
+        for hit in selectors.face_search(embedding=embedding, k=3)
+        if hit.customer_id != customer.pk and hit.similarity >= threshold
+    ]
+    return face_template_store(
+        customer=customer,
+        embedding=embedding,
+        quality=quality,
+        frame_count=frame_count,
+        model_version=engine.model_version,
+        pack_name=engine.manifest.name,
+        lookalike_ids=[hit.customer_id for hit in lookalikes],
+        ip_address=ip_address,
+    )
+
+
 def face_enrol(
     *,
     customer: Customer,
@@ -66,20 +115,16 @@ def face_enrol(
 ) -> FaceTemplate:
     """Make (or replace) the customer's template from 1–3 photos; photos are never stored.
 
+    Internal only (demo seeding, tests): no HTTP path enrols from photos, since a photo
+    collection proves no live person; the portal and the API use `face_enrol_burst`.
+
     Raises AccountClosed, PhoneNotVerified, ConsentMissing, EnrolmentFramesInvalid, any face
     engine code (image_unreadable, image_too_large, image_too_many_pixels, no_face,
     multiple_faces, face_too_small, face_blurred, face_turned, spoof_suspected, …) with the
     frame number in `extra`, or EnrolmentFramesInconsistent. Nothing is stored on a refusal.
     Look-alikes (closer than the collision threshold to someone else) flag both customers.
     """
-    require_open(customer)
-    if not customer.is_phone_verified:
-        raise errors.PhoneNotVerified(_("Verify your phone number first."))
-    if not selectors.consent_is_complete(customer=customer):
-        raise errors.ConsentMissing(
-            _("Give both biometric consents before enrolling."),
-            required=list(selectors.REQUIRED_PURPOSES),
-        )
+    _require_enrollable(customer)
     if not 1 <= len(images) <= MAX_ENROL_FRAMES:
         raise errors.EnrolmentFramesInvalid(
             _("Send one to three photos."), count=len(images), maximum=MAX_ENROL_FRAMES
@@ -101,22 +146,113 @@ def face_enrol(
             _("The photos do not show the same person."),
             min_similarity=round(float(pairwise.min()), 4),
         )
-    threshold = lookalike_threshold()
-    lookalikes = [
-        hit
-        for hit in selectors.face_search(embedding=mean, k=3)
-        if hit.customer_id != customer.pk and hit.similarity >= threshold
-    ]
-    template = face_template_store(
+    return _enrol_embedding(
         customer=customer,
         embedding=mean,
         quality=float(agreement.mean()),
         frame_count=len(frames),
-        model_version=engine.model_version,
-        pack_name=engine.manifest.name,
-        lookalike_ids=[hit.customer_id for hit in lookalikes],
         ip_address=ip_address,
     )
+
+
+def enrolment_challenge_issue(*, customer: Customer) -> EnrolmentChallenge:
+    """Draw the liveness challenge of one camera enrolment (CSPRNG, FACEPAY_LIVENESS_CHALLENGES),
+    bound to this customer, single use, expiring after ENROL_CHALLENGE_TTL.
+
+    Raises AccountClosed, PhoneNotVerified or ConsentMissing first (nothing to record then).
+    """
+    _require_enrollable(customer)
+    now = timezone.now()
+    return EnrolmentChallenge.objects.create(
+        public_id=uuid.uuid4(),
+        customer=customer,
+        challenge=burst_probe.challenge_draw(settings.FACEPAY_LIVENESS_CHALLENGES),
+        issued_at=now,
+        expires_at=now + ENROL_CHALLENGE_TTL,
+    )
+
+
+@transaction.atomic(durable=True)
+def _challenge_consume(*, customer: Customer, challenge_id: UUID | str) -> EnrolmentChallenge:
+    """Mark the challenge used (committed before the slow checks, so a second burst under it is
+    refused even while the first is examined). Raises EnrolmentChallengeInvalid (unknown, or
+    another customer's), EnrolmentChallengeUsed, EnrolmentChallengeExpired."""
+    try:
+        row = (
+            EnrolmentChallenge.objects.select_for_update()
+            .filter(customer=customer, public_id=challenge_id)
+            .first()
+        )
+    except (ValueError, DjangoValidationError):
+        row = None
+    if row is None:
+        raise errors.EnrolmentChallengeInvalid(_("This enrolment challenge is not valid."))
+    if row.used_at is not None:
+        raise errors.EnrolmentChallengeUsed(
+            _("This challenge was already used: start the recording again.")
+        )
+    now = timezone.now()
+    row.used_at = now
+    if row.expires_at <= now:
+        row.outcome = errors.EnrolmentChallengeExpired.code
+        row.save(update_fields=["used_at", "outcome"])
+        raise errors.EnrolmentChallengeExpired(
+            _("The challenge expired: start the recording again.")
+        )
+    row.save(update_fields=["used_at"])
+    return row
+
+
+def face_enrol_burst(
+    *,
+    customer: Customer,
+    challenge_id: UUID | str,
+    frames: list[bytes],
+    timestamps_ms: list[float],
+    ip_address: str | None = None,
+) -> FaceTemplate:
+    """Make (or replace) the customer's template from a burst recorded under the enrolment
+    challenge `challenge_id` (`enrolment_challenge_issue`); the frames are never stored.
+
+    The same liveness decision as a face payment (`burst_probe.examine_burst`, `burst.decide`);
+    the template is the mean of the burst's nearly frontal sampled frames, made only when the
+    burst is live. The challenge is used up by this call whatever the outcome (recorded on it).
+
+    Raises AccountClosed, PhoneNotVerified, ConsentMissing, EnrolmentChallengeInvalid,
+    EnrolmentChallengeUsed, EnrolmentChallengeExpired, the burst shape codes (burst_too_few_frames,
+    burst_too_many_frames, burst_not_continuous, burst_predates_challenge), the intake and
+    first-frame quality codes (image_unreadable, no_face, face_turned, …) and the liveness
+    codes (liveness_planar_face, liveness_challenge_not_performed, …). Nothing biometric is
+    stored on a refusal.
+    """
+    _require_enrollable(customer)
+    row = _challenge_consume(customer=customer, challenge_id=challenge_id)
+    try:
+        assert row.used_at is not None  # noqa: S101 - just consumed
+        burst_probe.check_recorded_after(
+            frames=frames,
+            timestamps_ms=timestamps_ms,
+            issued_at=row.issued_at,
+            now=row.used_at,
+            allowance_ms=float(settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS),
+        )
+        probe = burst_probe.examine_burst(
+            frames=frames, timestamps_ms=timestamps_ms, challenge=row.challenge
+        )
+        burst.raise_for(probe.decision)
+        if probe.embedding is None:  # a live decision saw a face in every frame
+            raise face_errors.NoFace(_("No face was found."))
+        template = _enrol_embedding(
+            customer=customer,
+            embedding=probe.embedding,
+            quality=float(probe.agreement or 0.0),
+            frame_count=probe.embedding_frames,
+            ip_address=ip_address,
+        )
+    except FacePayError as exc:
+        EnrolmentChallenge.objects.filter(pk=row.pk).update(outcome=exc.code)
+        raise
+    EnrolmentChallenge.objects.filter(pk=row.pk).update(outcome="enrolled")
     return template
 
 

@@ -12,14 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from customers import exports, forms, selectors, services, signup_session, sms
+from customers import errors, exports, forms, selectors, services, signup_session, sms
 from customers import wallet as wallet_port
 from customers.api import client_agent, client_ip
 from customers.models import ConsentDocument, Customer
 from customers.views.base import _status, customer_page
 from facepay import pages
 from facepay.errors import FacePayError
-from facepay.face.config import get_config
 from facepay.permissions import AuthenticatedHttpRequest
 
 
@@ -202,16 +201,15 @@ def consent_record(request: HttpRequest, customer: Customer) -> HttpResponse:
 @customer_page
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest, customer: Customer) -> HttpResponse:
-    """Upload fallback (POST, multipart `images`); the camera path posts to the enrol API."""
+    """The camera enrolment page (the page's script posts the burst to the enrol API). A POST
+    is the old photo upload: refused with `burst_required`, a photo proves no live person."""
     if request.method == "POST":
-        limit = get_config().max_image_bytes  # one byte more is enough to refuse it
-        images = [upload.read(limit + 1) for upload in request.FILES.getlist("images")[:4]]
-        try:
-            services.face_enrol(customer=customer, images=images, ip_address=client_ip(request))
-        except FacePayError as exc:
-            pages.refuse(request, exc)
-        else:
-            messages.success(request, _("Your face is enrolled."))
+        pages.refuse(
+            request,
+            errors.EnrolmentBurstRequired(
+                _("Photos are not accepted for enrolment: use the camera below.")
+            ),
+        )
         return redirect("customers:enrol")
     return render(
         request,
@@ -221,10 +219,10 @@ def enrol(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 
 def _feedback_texts() -> dict[str, str]:
-    """Live-feedback wording per engine code, for the camera page's script."""
+    """Wording per step and refusal code, for the camera page's script."""
     return {
-        "looking": _("Looking for your face…"),
-        "ok": _("Good picture: hold still…"),
+        "challenge_wait": _("Look at the camera…"),
+        "recording": _("Recording: do the action shown above."),
         "enrolling": _("Making your template…"),
         "enrolled": _("Enrolled"),
         "no_face": _("No face found: look at the camera."),
@@ -236,8 +234,26 @@ def _feedback_texts() -> dict[str, str]:
         "face_too_dark": _("Too dark: find more light."),
         "face_too_bright": _("Too bright: step out of the strong light."),
         "spoof_suspected": _("We could not confirm a live person."),
-        "enrolment_frames_inconsistent": _("The pictures do not show the same person."),
-        "camera_unavailable": _("The camera is not available: upload photos instead."),
-        "rate_limited": _("Too many pictures: wait a moment."),
+        "liveness_face_missing": _("Liveness check failed: the face left the camera."),
+        "liveness_face_changed": _("Liveness check failed: a different face appeared."),
+        "liveness_challenge_too_early": _("Liveness check failed: the action came too early."),
+        "liveness_challenge_not_performed": _(
+            "Liveness check failed: the asked action was not seen."
+        ),
+        "liveness_planar_face": _("Liveness check failed: a flat picture (photo or screen)."),
+        "liveness_passive_spoof": _("Liveness check failed: no live person confirmed."),
+        "burst_required": _("Photos are not accepted for enrolment: use the camera below."),
+        "burst_too_few_frames": _("The recording was too short: please try again."),
+        "burst_too_many_frames": _("The recording was too long: please try again."),
+        "burst_not_continuous": _("The recording was broken: please try again."),
+        "burst_predates_challenge": _(
+            "The recording was made before the challenge: please try again."
+        ),
+        "enrolment_challenge_used": _("This challenge was already used: press “Start” again."),
+        "enrolment_challenge_expired": _("The challenge expired: press “Start” again."),
+        "enrolment_challenge_invalid": _("This challenge is not valid: press “Start” again."),
+        "consent_missing": _("Give both biometric consents before enrolling."),
+        "camera_unavailable": _("The camera is not available: enrolment needs the camera."),
+        "rate_limited": _("Too many tries: wait a moment."),
         "error": _("Something went wrong: try again."),
     }

@@ -10,7 +10,10 @@ so frontal), observe every frame (`FaceEngine.observe_burst`), track the skin te
 from __future__ import annotations
 
 import io
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -38,11 +41,48 @@ class BurstProbe:
     embedding: np.ndarray | None  # unit float32; also set for a refused burst with a face
     passive_median: float | None
     model_version: str
+    embedding_frames: int = 0  # the sampled frames the embedding is the mean of
+    agreement: float | None = None  # their mean cosine to that mean (a template's quality)
 
 
 def thresholds_for(engine: FaceEngine) -> burst.BurstThresholds:
     """The calibrated burst thresholds of the engine's pack (defaults when uncalibrated)."""
     return burst.load_thresholds(engine.manifest.name)
+
+
+def challenge_draw(allowed: Sequence[str]) -> str:
+    """A liveness challenge drawn at random (CSPRNG) from `allowed` (unknown names dropped;
+    every challenge when none is left). The counter and the camera enrolment both draw here."""
+    known = [item for item in allowed if item in burst.CHALLENGES]
+    return secrets.choice(known or list(burst.CHALLENGES))
+
+
+def check_recorded_after(
+    *,
+    frames: list[bytes],
+    timestamps_ms: list[float],
+    issued_at: datetime,
+    now: datetime,
+    allowance_ms: float,
+) -> None:
+    """`check_shape` for a burst whose challenge the server issued at `issued_at`.
+
+    The challenge's time is checked twice: on the recorder's clock (the first frame, with an
+    allowance for the clocks' offset) and on the server's alone (the recording cannot be longer
+    than the time since the challenge). Raises the refusals of `check_shape`.
+    """
+    issued_ms = issued_at.timestamp() * 1000.0
+    check_shape(
+        frames=frames, timestamps_ms=timestamps_ms, challenge_issued_ms=issued_ms - allowance_ms
+    )
+    span_ms = timestamps_ms[-1] - timestamps_ms[0]
+    since_issue_ms = (now - issued_at).total_seconds() * 1000.0
+    if span_ms > since_issue_ms + allowance_ms:
+        raise errors.BurstPredatesChallenge(
+            _("The recording started before the challenge was shown."),
+            span_ms=round(span_ms, 1),
+            since_challenge_ms=round(since_issue_ms, 1),
+        )
 
 
 def frame_sizes(frames: list[bytes]) -> list[tuple[int, int]]:
@@ -128,7 +168,11 @@ def _decode(frames: list[bytes], config: FaceConfig) -> list[np.ndarray]:
     return decoded
 
 
-def _probe_embedding(observations: list[burst.FrameObservation]) -> np.ndarray | None:
+def _probe_embedding(
+    observations: list[burst.FrameObservation],
+) -> tuple[np.ndarray | None, int, float | None]:
+    """The mean of the nearly frontal sampled frames' embeddings (all sampled ones when none is
+    frontal), how many went in, and their mean cosine to it."""
     sampled = [item for item in observations if item.embedding is not None]
     frontal = [
         item
@@ -136,10 +180,12 @@ def _probe_embedding(observations: list[burst.FrameObservation]) -> np.ndarray |
         if abs(item.yaw_deg or 0.0) <= FRONTAL_MAX_YAW_DEG
         and abs(item.pitch_deg or 0.0) <= FRONTAL_MAX_PITCH_DEG
     ]
-    chosen = frontal or sampled
+    chosen = [item.embedding for item in (frontal or sampled) if item.embedding is not None]
     if not chosen:
-        return None
-    return mean_unit([item.embedding for item in chosen if item.embedding is not None])
+        return None, 0, None
+    mean = mean_unit(chosen)
+    agreement = float((np.stack(chosen).astype(np.float32) @ mean).mean())
+    return mean, len(chosen), agreement
 
 
 def examine_burst(
@@ -180,11 +226,14 @@ def examine_burst(
         observations, challenge=challenge, thresholds=thresholds, texture=texture
     )
     passive = decision.details.get("passive_median")
+    embedding, embedding_frames, agreement = _probe_embedding(observations)
     return BurstProbe(
         decision=decision,
-        embedding=_probe_embedding(observations),
+        embedding=embedding,
         passive_median=None if passive is None else float(passive),
         model_version=engine.model_version,
+        embedding_frames=embedding_frames,
+        agreement=agreement,
     )
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -18,7 +17,7 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from facepay.celery import app as celery_app
 from facepay.errors import FacePayError
-from facepay.face import burst, burst_probe
+from facepay.face import burst_probe
 from facepay.face import errors as face_errors
 from payments import broadcasts, errors
 from payments.models import AttemptFrame, PaymentAttempt, WrongEntry
@@ -36,8 +35,7 @@ RECOGNISE_TASK = "payments.tasks.payment_attempt_recognise_task"
 
 def challenge_draw() -> str:
     """A liveness challenge drawn at random (CSPRNG) from FACEPAY_LIVENESS_CHALLENGES."""
-    allowed = [item for item in settings.FACEPAY_LIVENESS_CHALLENGES if item in burst.CHALLENGES]
-    return secrets.choice(allowed or list(burst.CHALLENGES))
+    return burst_probe.challenge_draw(settings.FACEPAY_LIVENESS_CHALLENGES)
 
 
 @transaction.atomic
@@ -100,26 +98,19 @@ def _check_burst_bytes(frames: list[bytes]) -> None:
 def _burst_refusal(
     attempt: PaymentAttempt, *, frames: list[bytes], timestamps_ms: list[float], now: datetime
 ) -> face_errors.FaceError | None:
-    """The shape refusal of a burst for this attempt, or None. The challenge's time is checked
-    twice: on the terminal's clock (first frame, with an allowance for the clocks' offset) and on
-    the server's alone (the recording cannot be longer than the time since the challenge)."""
+    """The shape refusal of a burst for this attempt, or None (`burst_probe.check_recorded_after`:
+    the challenge's time checked on the terminal's clock and on the server's)."""
     assert attempt.challenge_issued_at is not None  # noqa: S101 - a face attempt has one
-    issued_ms = attempt.challenge_issued_at.timestamp() * 1000.0
-    allowance = float(settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS)
     try:
-        burst_probe.check_shape(
-            frames=frames, timestamps_ms=timestamps_ms, challenge_issued_ms=issued_ms - allowance
+        burst_probe.check_recorded_after(
+            frames=frames,
+            timestamps_ms=timestamps_ms,
+            issued_at=attempt.challenge_issued_at,
+            now=now,
+            allowance_ms=float(settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS),
         )
     except face_errors.FaceError as exc:
         return exc
-    span_ms = timestamps_ms[-1] - timestamps_ms[0]
-    since_issue_ms = (now - attempt.challenge_issued_at).total_seconds() * 1000.0
-    if span_ms > since_issue_ms + allowance:
-        return face_errors.BurstPredatesChallenge(
-            _("The recording started before the challenge was shown."),
-            span_ms=round(span_ms, 1),
-            since_challenge_ms=round(since_issue_ms, 1),
-        )
     return None
 
 

@@ -1,100 +1,89 @@
-// Enrolment with the camera: live feedback per frame from the face engine, three good frames,
-// then one enrol call. No frame is stored by the page; the server keeps only the template.
+// Enrolment with the camera (issue 12): the same burst as the counter. The server draws a
+// liveness challenge for this enrolment; the page shows it in the reader's language, records
+// about 2 s of frames (static/payments/burst.js) with a progress ring, and posts them with the
+// challenge's id. The server enrols only when the burst is live; no frame is stored anywhere.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("enrol-config").textContent);
   const texts = JSON.parse(document.getElementById("feedback-texts").textContent);
   const video = document.getElementById("camera");
-  const canvas = document.getElementById("snapshot");
   const feedback = document.getElementById("feedback");
-  const shotList = document.getElementById("shots");
+  const challenge = document.getElementById("challenge");
   const startButton = document.getElementById("start-camera");
-  const shots = [];
-  let timer = null;
-  let busy = false;
+  const card = document.getElementById("camera-card");
 
   function say(code, fallback) {
     feedback.dataset.code = code;
-    feedback.textContent = texts[code] || fallback || code;
-    feedback.className = "feedback " + (code === "ok" || code === "enrolled" ? "is-ok" : "is-bad");
-  }
-
-  function grab() {
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+    feedback.textContent = texts[code] || fallback || texts.error;
+    feedback.className = "feedback " + (code === "enrolled" ? "is-ok" : code === "recording" || code === "enrolling" ? "" : "is-bad");
   }
 
   async function post(url, body) {
     const response = await fetch(url, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": window.FacePay.csrfToken(), "Accept": "application/json" },
+      method: "POST", body: body === null ? null : JSON.stringify(body), credentials: "same-origin",
+      headers: { "X-CSRFToken": window.FacePay.csrfToken(), "Accept": "application/json", "Content-Type": "application/json" },
     });
     let data = {};
     try { data = await response.json(); } catch (error) { data = {}; }
     return { ok: response.ok, status: response.status, data: data };
   }
 
-  async function enrol() {
-    clearInterval(timer);
+  function refused(result) {
+    const error = (result.data && result.data.error) || {};
+    const code = result.status === 429 ? "rate_limited" : error.code || "error";
+    say(code, error.message);
+    card.dataset.state = "refused";
+    startButton.disabled = false;
+  }
+
+  async function start() {
+    startButton.disabled = true;
+    card.dataset.state = "recording";
+    feedback.dataset.code = "";
+    challenge.textContent = texts.challenge_wait;
+    const progress = window.FacePayBurst.ring(document.getElementById("burst-ring"));
+    if (progress) { progress(0); }
+    const camera = window.FacePayBurst.open(video).then(() => true, () => false);
+    const drawn = await post(config.challengeUrl, null).catch(() => ({ ok: false, status: 0, data: {} }));
+    if (!(await camera)) {
+      window.FacePayBurst.stop(video);
+      challenge.textContent = "";
+      say("camera_unavailable");
+      card.dataset.state = "refused";
+      startButton.disabled = false;
+      return;
+    }
+    if (!drawn.ok) { window.FacePayBurst.stop(video); challenge.textContent = ""; return refused(drawn); }
+    challenge.dataset.challenge = drawn.data.challenge;
+    challenge.textContent = drawn.data.instruction;
+    say("recording");
+    let burst;
+    try {
+      burst = await window.FacePayBurst.record(video, { durationMs: 2000, frames: 15, onProgress: progress });
+    } catch (error) {
+      say("camera_unavailable");
+      card.dataset.state = "refused";
+      startButton.disabled = false;
+      return;
+    } finally {
+      window.FacePayBurst.stop(video);
+    }
+    challenge.textContent = "";
     say("enrolling");
-    const form = new FormData();
-    shots.forEach((blob, index) => form.append("images", blob, "frame" + (index + 1) + ".jpg"));
-    const result = await post(config.enrolUrl, form);
+    const result = await post(config.enrolUrl, {
+      challenge_id: drawn.data.id, frames: burst.frames, timestamps_ms: burst.timestamps_ms,
+    }).catch(() => ({ ok: false, status: 0, data: {} }));
     if (result.ok && result.data.is_enrolled) {
       say("enrolled");
+      card.dataset.state = "enrolled";
       const status = document.getElementById("enrol-status");
       status.dataset.state = "enrolled";
       status.innerHTML = '<p><span class="badge badge-ok"></span></p>';
       status.querySelector(".badge").textContent = texts.enrolled;
-      if (video.srcObject) { video.srcObject.getTracks().forEach((track) => track.stop()); }
       return;
     }
-    const error = (result.data && result.data.error) || {};
-    say(error.code || "error", error.message);
-    shots.length = 0;
-    shotList.innerHTML = "";
-    timer = setInterval(tick, config.intervalMs);
+    refused(result);
   }
 
-  async function tick() {
-    if (busy || video.readyState < 2) { return; }
-    busy = true;
-    try {
-      const blob = await grab();
-      const form = new FormData();
-      form.append("image", blob, "frame.jpg");
-      const result = await post(config.checkUrl, form);
-      if (!result.ok) {
-        const error = (result.data && result.data.error) || {};
-        say(error.code || "error", error.message);
-        return;
-      }
-      const problem = result.data.probe_error;
-      if (problem) { say(problem.code, problem.message); return; }
-      shots.push(blob);
-      const item = document.createElement("li");
-      item.textContent = "✓";
-      shotList.appendChild(item);
-      say("ok");
-      if (shots.length >= config.shots) { await enrol(); }
-    } finally {
-      busy = false;
-    }
-  }
-
-  startButton.addEventListener("click", async function () {
-    startButton.disabled = true;
-    try {
-      video.srcObject = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" }, audio: false,
-      });
-      say("looking");
-      timer = setInterval(tick, config.intervalMs);
-    } catch (error) {
-      say("camera_unavailable");
-      startButton.disabled = false;
-    }
-  });
+  startButton.addEventListener("click", start);
 })();

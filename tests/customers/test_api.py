@@ -26,9 +26,11 @@ from customers.models import (
 from facepay.models import User
 from payments import selectors as payment_selectors
 from payments import services as payment_services
+from tests.customers.enrol_bursts import body, draw, enrol_live_clip, times_after
 from tests.customers.factories import CustomerFactory
 from tests.facepay.factories import TEST_PASSWORD
 from tests.merchants.factories import TerminalFactory
+from tests.payments.bursts import ENROL_CLIP, clip_frames
 
 PURPOSES = [ConsentDocument.Purpose.FACE_PAYMENT, ConsentDocument.Purpose.TEMPLATE_STORAGE]
 
@@ -136,14 +138,14 @@ def test_consent_api_give_withdraw_and_record():
 def test_face_enrol_api_refuses_without_consent_and_a_non_image(photos):
     customer = CustomerFactory()
     client = api_for(customer)
-    response = client.post(
-        reverse("customers_api:face_enrol"), {"images": [_upload(photos.person_a[0])]}
-    )
+    response = client.post(reverse("customers_api:face_enrol_challenge"))
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "consent_missing"
     consented(customer)
+    drawn = draw(client)
+    frames = [b"not an image at all", *clip_frames(*ENROL_CLIP)[1:]]
     response = client.post(
-        reverse("customers_api:face_enrol"), {"images": [_upload(b"not an image at all")]}
+        reverse("customers_api:face_enrol"), body(drawn, frames, times_after(drawn)), format="json"
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "image_unreadable"
@@ -159,13 +161,10 @@ def _upload(data: bytes, name: str = "face.jpg") -> SimpleUploadedFile:
 def test_face_enrol_api_and_delete_with_receipt(photos):
     customer = consented(CustomerFactory())
     client = api_for(customer)
-    response = client.post(
-        reverse("customers_api:face_enrol"),
-        {"images": [_upload(photos.person_a[0]), _upload(photos.person_a[1])]},
-    )
+    response = enrol_live_clip(client)
     assert response.status_code == 200, response.content
     assert response.json()["is_enrolled"] is True
-    assert response.json()["frame_count"] == 2
+    assert 1 <= response.json()["frame_count"] <= 5  # the burst's sampled frontal frames
     assert client.get(reverse("customers_api:face")).json()["is_enrolled"] is True
     receipt = client.delete(reverse("customers_api:face")).json()
     assert receipt["reason"] == "customer_request"
@@ -413,14 +412,21 @@ def test_signup_page_then_verify_then_consent_pages(
 
 
 @pytest.mark.django_db
-def test_enrol_page_upload_and_privacy_page_delete(photos):
+def test_enrol_page_refuses_upload_camera_enrols_and_privacy_page_deletes(photos):
     customer = consented(CustomerFactory())
     client = page_for(customer)
+    page = client.get(reverse("customers:enrol")).content.decode()
+    assert 'id="upload-form"' not in page
+    assert reverse("customers_api:face_enrol_challenge") in page
     response = client.post(
         reverse("customers:enrol"),
         {"images": [_upload(photos.person_a[0]), _upload(photos.person_a[1])]},
     )
     assert response.status_code == 302
+    assert not FaceTemplate.objects.filter(customer=customer).exists()
+    api = APIClient()
+    api.force_login(customer.user)
+    assert enrol_live_clip(api).status_code == 200
     page = client.get(reverse("customers:enrol")).content.decode()
     assert 'data-state="enrolled"' in page
     response = client.post(reverse("customers:privacy"), {"action": "delete_biometrics"})

@@ -434,10 +434,12 @@ def test_sms_sender_is_pluggable(settings):
 @pytest.mark.django_db
 def test_consent_document_publish_next_version_and_give_again():
     customer = consented(CustomerFactory())
+    published = selectors.consent_document_current(purpose=PURPOSES[0]).version
+    assert published == 2  # migration 0010: version 2 of the texts (issue 12)
     document = services.consent_document_publish(
-        purpose=PURPOSES[0], title="Consent to face payment", text="Version 2 text."
+        purpose=PURPOSES[0], title="Consent to face payment", text="Version 3 text."
     )
-    assert document.version == 2
+    assert document.version == 3
     record = services.consent_give(
         customer=customer, purpose=PURPOSES[0], document_sha256=document.sha256
     )

@@ -68,8 +68,9 @@ def live_clip_y4m(target: Path) -> Path:
     return write_y4m_frames(kit.read_clip(clip_path(PAY_CLIP[0])), target, fps=(15, 1))
 
 
-def attack_y4m(species: str, target: Path) -> Path:
-    """The kit's attack of `species` on a frame of the clip person, asked to blink (7.5 fps)."""
+def attack_frames(species: str) -> list[np.ndarray]:
+    """The kit's attack of `species` on a frame of the clip person, asked to blink (BGR frames
+    of 7.5 fps)."""
     kit = _kit()
     photo = kit.read_clip(clip_path(PAY_CLIP[0]))[0]
     found = kit.face_square(get_engine(), photo)
@@ -83,16 +84,27 @@ def attack_y4m(species: str, target: Path) -> Path:
     )
     rng = np.random.default_rng(ATTACK_SEEDS[species])
     frames, _params = kit.render_photo_attack(species, source, "blink", rng)
-    return write_y4m_frames(frames, target, fps=(15, 2))
+    return list(frames)
+
+
+def attack_y4m(species: str, target: Path) -> Path:
+    """The kit's attack of `species` on a frame of the clip person, asked to blink (7.5 fps)."""
+    return write_y4m_frames(attack_frames(species), target, fps=(15, 2))
 
 
 def burst_payload(
     attempt: dict[str, object], clip: tuple[str, int] = PAY_CLIP
 ) -> dict[str, object]:
-    """A live clip's burst for a just-created attempt, as a counter would post it: frames
+    """The live clip's burst for a just-created attempt, as a counter would post it: frames
     stamped from the challenge's issue on; waits until that much recording time could have
     passed on the server's clock (less the allowed clock offset)."""
-    issued_ms = datetime.fromisoformat(str(attempt["created_at"])).timestamp() * 1000.0
+    return clip_burst(str(attempt["created_at"]), clip)
+
+
+def clip_burst(issued_at: str, clip: tuple[str, int]) -> dict[str, object]:
+    """`clip`'s 15-frame burst stamped from `issued_at` (ISO time of the challenge) on, once
+    that much recording time could have passed on the server's clock."""
+    issued_ms = datetime.fromisoformat(issued_at).timestamp() * 1000.0
     frames = clip_frames(*clip)
     times = [issued_ms + 10.0 + 133.3 * index for index in range(len(frames))]
     ready_s = (times[-1] - settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS + 200.0) / 1000.0
@@ -130,3 +142,9 @@ def pay_by_face_on_counter(
     raise AssertionError(
         f"the live clip was refused {retries + 1} times: {attempt.liveness_details}"
     )
+
+
+def enrolment_payload(challenge: dict[str, object]) -> dict[str, object]:
+    """The enrolment clip's burst (the clip person's other clip) for a just-drawn enrolment
+    challenge, as the enrolment page would post it."""
+    return {"challenge_id": challenge["id"], **clip_burst(str(challenge["issued_at"]), ENROL_CLIP)}
