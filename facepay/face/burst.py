@@ -9,7 +9,11 @@ A single still proves nothing (a printed photo or a phone screen gives one too).
    from the 68 landmarks for a blink; the yaw/pitch trajectory for turns and nods);
 3. a face that is not a plane: a photo or a screen moved in front of the camera moves its
    landmarks by one homography, a turning head does not (the nose against the eye line);
-4. the passive model's score on every frame, as one more signal.
+4. the passive model's score on every frame, as one more signal;
+5. screen artefacts: a phone or a tablet shows the face through red, green and blue sub-pixel
+   columns, which the camera aliases into colour moire; skin under a lamp has almost no colour
+   detail at the finest scale. The fine chroma energy over the fine luma energy of the face
+   (`chroma_detail_ratio`) above a calibrated limit refuses the burst as a passive spoof.
 
 Everything here is plain Python on numbers (no model, no Django): the engine turns frames into
 `FrameObservation`s, `decide` turns those into one `LivenessDecision` with a stable reason.
@@ -49,6 +53,7 @@ REASONS = (
 )
 
 TRACKING_EYE_DISTANCE_PX = 60.0
+RIM_EYE_DISTANCES = 0.55  # texture_planarity: "away from the eyes" (a cut-out's paper)
 _LEFT_EYE = (36, 37, 38, 39, 40, 41)
 _RIGHT_EYE = (42, 43, 44, 45, 46, 47)
 # Points that stay put on a rigid face: jaw line, brows, nose, eye corners. Eyelids and lips
@@ -75,7 +80,9 @@ class BurstThresholds:
     planar_max_residual: float = 0.035  # homography residual / eye distance below this = plane
     texture_min_motion: float = 0.15  # tracked skin-texture motion / eye distance that counts
     texture_max_residual: float = 0.04  # tracked texture's homography residual: below = plane
+    texture_rim_max_residual: float = 0.0  # the same under the rim's homography (0 = off)
     passive_threshold: float = 0.0  # median per-frame p(live) below this is refused
+    screen_max_chroma_ratio: float = 0.4  # median fine chroma / fine luma above this = screen
     sources: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -132,6 +139,8 @@ class ChallengeOutcome:
 class Planarity:
     motion: float  # largest RMS landmark motion from the first frame / eye distance
     residual: float  # largest RMS residual of the best homography / eye distance
+    # texture only: the homography of the points away from the eyes, applied to every point
+    rim_residual: float | None = None
 
 
 @dataclass(frozen=True)
@@ -327,11 +336,19 @@ def texture_planarity(greys: list[np.ndarray], points68: np.ndarray) -> Planarit
     """The planarity test on the face's own texture, tracked from the first frame.
 
     Corners inside the face (not on the eyes or the mouth, which move on their own) are tracked
-    with pyramidal Lucas-Kanade frame to frame (forward-backward checked); each frame's tracked
+    with pyramidal Lucas-Kanade frame to frame (forward-backward checked; every frame first
+    brought to the first frame's brightness and contrast on the face); each frame's tracked
     points are fitted with one homography from the first frame. Print dots and screen pixels
     follow it to a fraction of a pixel; skin over a nose, cheeks and brows turning in 3-D does
     not. Measured as the median residual over the eye distance (robust to a few lost tracks).
     None when fewer than 12 points survive into the second frame.
+
+    `rim_residual` fits the homography to the points away from the eyes only (more than
+    RIM_EYE_DISTANCES eye distances from both eye centres) and takes the median residual of
+    every point under it. A print with its eyes cut out is paper there, and the paper round
+    the holes follows that homography; the real eyes behind the holes no longer pull the fit.
+    A head's brows and eye sockets sit at another depth than its cheeks and jaw, so they do
+    not follow it. None when fewer than 8 such points are tracked.
     """
     scale = max(eye_distance(points68), 1e-6)
     hull = cv2.convexHull(points68[list(range(0, 27))].astype(np.float32))
@@ -341,16 +358,22 @@ def texture_planarity(greys: list[np.ndarray], points68: np.ndarray) -> Planarit
         centre = points68[list(region)].mean(axis=0)
         radius = int(0.3 * scale) if region != tuple(range(48, 60)) else int(0.45 * scale)
         cv2.circle(mask, (int(centre[0]), int(centre[1])), radius, 0, -1)
+    greys = [_match_gain(grey, greys[0], mask) for grey in greys]
     start = cv2.goodFeaturesToTrack(
         greys[0], maxCorners=150, qualityLevel=0.01, minDistance=max(3, int(scale / 12)), mask=mask
     )
     if start is None or len(start) < 12:
         return None
     reference = start.reshape(-1, 2).astype(np.float32)
+    rim = np.ones(len(reference), bool)
+    for eye in (_LEFT_EYE, _RIGHT_EYE):
+        centre = points68[list(eye)].mean(axis=0)
+        rim &= np.linalg.norm(reference - centre, axis=1) > RIM_EYE_DISTANCES * scale
     current = reference.copy()
     alive = np.ones(len(reference), bool)
     largest_motion = 0.0
     largest_residual = 0.0
+    largest_rim: float | None = None
     window = (max(15, int(scale / 3) | 1),) * 2
     for previous_grey, grey in itertools.pairwise(greys):
         forward, status, _error = cv2.calcOpticalFlowPyrLK(
@@ -373,9 +396,34 @@ def texture_planarity(greys: list[np.ndarray], points68: np.ndarray) -> Planarit
         motion = float(np.median(np.linalg.norm(target - source, axis=1)))
         largest_motion = max(largest_motion, motion / scale)
         largest_residual = max(largest_residual, residual / scale)
+        on_rim = rim[alive]
+        if on_rim.sum() >= 8:
+            rim_homography, _mask = cv2.findHomography(source[on_rim], target[on_rim], 0)
+            if rim_homography is not None:
+                projected = cv2.perspectiveTransform(
+                    source[None].astype(np.float64), rim_homography
+                )[0]
+                rim_residual = float(np.median(np.linalg.norm(target - projected, axis=1)))
+                largest_rim = max(largest_rim or 0.0, rim_residual / scale)
     if largest_motion == 0.0 and largest_residual == 0.0 and alive.sum() < 12:
         return None
-    return Planarity(motion=largest_motion, residual=largest_residual)
+    return Planarity(motion=largest_motion, residual=largest_residual, rim_residual=largest_rim)
+
+
+def _match_gain(grey: np.ndarray, reference: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`grey` with the mean and spread of `reference` inside `mask` (the face).
+
+    A sheet tilted under a lamp darkens or brightens as a whole from frame to frame; Lucas-
+    Kanade assumes constant brightness and drifts on it, which reads as parallax on a plane.
+    """
+    inside = mask > 0
+    if not inside.any():
+        return grey
+    values = grey[inside].astype(np.float32)
+    target = reference[inside].astype(np.float32)
+    gain = float(target.std()) / max(float(values.std()), 1.0)
+    matched = (grey.astype(np.float32) - float(values.mean())) * gain + float(target.mean())
+    return np.clip(matched, 0, 255).astype(np.uint8)
 
 
 def burst_texture_planarity(
@@ -400,6 +448,50 @@ def burst_texture_planarity(
     return texture_planarity(greys, first * np.float32(factor))
 
 
+SCREEN_SAMPLE_STEP = 3  # every third frame: the moire is there in every frame, the cost is not
+
+
+def chroma_detail_ratio(face_bgr: np.ndarray) -> float:
+    """Fine colour detail over fine brightness detail of one face crop.
+
+    Band-pass (difference of Gaussians, sigma 0.7 and 1.5 px) of luma and of the two chroma
+    planes (YCrCb); the ratio of the chroma magnitude's spread to the luma's. Skin, hair and
+    eyes carry their fine detail in brightness (about 0.05-0.25); a screen filmed by a camera
+    carries it in colour too, as the sub-pixel columns alias into moire (about 0.4 and up).
+    """
+    ycc = cv2.cvtColor(face_bgr, cv2.COLOR_BGR2YCrCb).astype(np.float32)
+
+    def band(plane: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(plane, (0, 0), 0.7) - cv2.GaussianBlur(plane, (0, 0), 1.5)
+
+    luma = float(band(ycc[:, :, 0]).std())
+    chroma = float(np.hypot(band(ycc[:, :, 1]), band(ycc[:, :, 2])).std())
+    return chroma / max(luma, 1e-3)
+
+
+def screen_chroma_ratio(
+    frames_bgr: list[np.ndarray], observations: list[FrameObservation]
+) -> float | None:
+    """Median `chroma_detail_ratio` of the landmark box on every third frame with a face.
+
+    None when no sampled frame has a face box of at least 24 x 24 pixels.
+    """
+    ratios = []
+    for frame, observation in list(zip(frames_bgr, observations, strict=True))[
+        ::SCREEN_SAMPLE_STEP
+    ]:
+        if observation.points68 is None:
+            continue
+        height, width = frame.shape[:2]
+        x1, y1 = np.floor(observation.points68.min(axis=0)).astype(int)
+        x2, y2 = np.ceil(observation.points68.max(axis=0)).astype(int)
+        x1, y1, x2, y2 = max(x1, 0), max(y1, 0), min(x2, width), min(y2, height)
+        if x2 - x1 < 24 or y2 - y1 < 24:
+            continue
+        ratios.append(chroma_detail_ratio(frame[y1:y2, x1:x2]))
+    return float(np.median(ratios)) if ratios else None
+
+
 def identity_spread(embeddings: list[np.ndarray]) -> float:
     """The weakest link: each sampled frame's best cosine to another sampled frame, lowest.
 
@@ -419,6 +511,7 @@ def decide(
     challenge: str,
     thresholds: BurstThresholds,
     texture: Planarity | None = None,
+    screen: float | None = None,
 ) -> LivenessDecision:
     """One decision for a burst whose shape has passed `check_burst_shape`.
 
@@ -427,6 +520,8 @@ def decide(
     A planar face is refused for a turn or a nod whatever the motion (the challenge itself
     must show parallax), and for a blink when the face moved enough for the test to count;
     `texture` (the tracked skin texture's planarity) refuses whenever it moved enough.
+    `screen` (`screen_chroma_ratio`) above its limit is refused as a passive spoof, like a low
+    passive score: both are evidence in the pixels of single frames.
     """
     details: dict[str, Any] = {"frames": len(observations)}
     missing = [index for index, item in enumerate(observations) if item.points68 is None]
@@ -465,12 +560,19 @@ def decide(
     if texture is not None:
         details["texture_motion"] = round(texture.motion, 4)
         details["texture_residual"] = round(texture.residual, 4)
-        is_planar = is_planar or (
-            texture.residual < thresholds.texture_max_residual
-            and texture.motion >= thresholds.texture_min_motion
-        )
+        moved = texture.motion >= thresholds.texture_min_motion
+        is_planar = is_planar or (moved and texture.residual < thresholds.texture_max_residual)
+        if texture.rim_residual is not None:
+            details["texture_rim_residual"] = round(texture.rim_residual, 4)
+            is_planar = is_planar or (
+                moved and texture.rim_residual < thresholds.texture_rim_max_residual
+            )
     if is_planar:
         return LivenessDecision(False, REASON_PLANAR_FACE, challenge, details)
+    if screen is not None:
+        details["screen_chroma_ratio"] = round(screen, 4)
+        if screen > thresholds.screen_max_chroma_ratio:
+            return LivenessDecision(False, REASON_PASSIVE_SPOOF, challenge, details)
     if passive is None or passive < thresholds.passive_threshold:
         return LivenessDecision(False, REASON_PASSIVE_SPOOF, challenge, details)
     return LivenessDecision(True, None, challenge, details)

@@ -222,8 +222,9 @@ def examine_burst(
     engine.check_quality(first)
     observations = engine.observe_burst(pixels, timestamps_ms)
     texture = burst.burst_texture_planarity(pixels, observations)
+    screen = burst.screen_chroma_ratio(pixels, observations)
     decision = burst.decide(
-        observations, challenge=challenge, thresholds=thresholds, texture=texture
+        observations, challenge=challenge, thresholds=thresholds, texture=texture, screen=screen
     )
     passive = decision.details.get("passive_median")
     embedding, embedding_frames, agreement = _probe_embedding(observations)

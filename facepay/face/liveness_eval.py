@@ -30,7 +30,7 @@ from facepay.face.pack import PackManifest
 FRAMES = 15
 FRAME_MS = 1000.0 / 7.5
 FACES_PREFIX = "FACEPAY_FACES_DIR/"
-MEASURE_VERSION = "1"  # bump when observe_burst or texture planarity change
+MEASURE_VERSION = "4"  # bump when observe_burst or texture planarity change
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Measured:
     seconds: float  # engine time for the burst (decode excluded)
     shape_error: str | None  # a check_burst_shape refusal code
     texture: burst.Planarity | None = None
+    screen: float | None = None  # burst.screen_chroma_ratio
 
 
 def read_kit(kit_dir: Path) -> list[KitRow]:
@@ -119,7 +120,9 @@ def _measure_one(row: KitRow) -> Measured:
         return Measured(row, (), time.perf_counter() - started, exc.code)
     observations = engine.observe_burst(frames, timestamps)
     texture = burst.burst_texture_planarity(frames, observations)
-    return Measured(row, tuple(observations), time.perf_counter() - started, None, texture)
+    screen = burst.screen_chroma_ratio(frames, observations)
+    seconds = time.perf_counter() - started
+    return Measured(row, tuple(observations), seconds, None, texture, screen)
 
 
 def measure_kit(
@@ -177,6 +180,7 @@ def decide_all(measured: list[Measured], thresholds: burst.BurstThresholds) -> l
             challenge=challenge,
             thresholds=thresholds,
             texture=item.texture,
+            screen=item.screen,
         )
         outcomes.append(
             Outcome(item.row, decision.is_live, decision.reason, is_non_response, decision.details)
@@ -232,13 +236,15 @@ def figures(outcomes: list[Outcome]) -> dict[str, SpeciesFigures]:
 def propose_thresholds(
     measured: list[Measured], base: burst.BurstThresholds, *, source: str
 ) -> burst.BurstThresholds:
-    """Calibrate the planarity residuals (landmarks, texture) and the passive threshold.
+    """Calibrate the planarity residuals (landmarks, texture), the screen chroma limit and the
+    passive threshold.
 
     The challenge thresholds (EAR ratio, degrees) stay physiological priors. The planar
     residuals and the passive threshold are each set just below the lowest value any live
-    burst with a labelled challenge showed (so no live burst is refused by them), which is the
-    most attack-refusing setting the live clips allow; the live clips are few, so this is a
-    floor, not an operating point with a measured margin.
+    burst with a labelled challenge showed, the screen chroma limit just above the highest,
+    so no live burst is refused by them: the most attack-refusing setting the live clips
+    allow. The live clips are few, so this is a floor, not an operating point with a
+    measured margin.
     """
     live = [
         item
@@ -248,11 +254,17 @@ def propose_thresholds(
     residuals = []
     passives = []
     textures = []
+    rims = []
+    screens = []
     for item in live:
         if item.shape_error or any(obs.points68 is None for obs in item.observations):
             continue
+        if item.screen is not None:
+            screens.append(item.screen)
         if item.texture is not None and item.texture.motion >= base.texture_min_motion:
             textures.append(item.texture.residual)
+            if item.texture.rim_residual is not None:
+                rims.append(item.texture.rim_residual)
         points = [obs.points68 for obs in item.observations if obs.points68 is not None]
         plane = burst.planarity(points)
         counts = item.row.challenge != "blink" or plane.motion >= base.planar_min_motion
@@ -274,6 +286,19 @@ def propose_thresholds(
         sources["texture_max_residual"] = (
             f"{source}: 0.9 x the lowest tracked-texture residual of {len(textures)} live "
             f"bursts that moved enough for the test to count (min {min(textures):.4f})"
+        )
+    if rims:
+        values["texture_rim_max_residual"] = round(0.9 * min(rims), 4)
+        sources["texture_rim_max_residual"] = (
+            f"{source}: 0.9 x the lowest residual under the homography of the texture away "
+            f"from the eyes, of {len(rims)} live bursts that moved enough for the test to "
+            f"count (min {min(rims):.4f})"
+        )
+    if screens:
+        values["screen_max_chroma_ratio"] = round(1.1 * max(screens), 4)
+        sources["screen_max_chroma_ratio"] = (
+            f"{source}: 1.1 x the highest fine chroma / luma ratio of {len(screens)} live "
+            f"bursts (max {max(screens):.4f})"
         )
     if passives:
         values["passive_threshold"] = round(0.9 * min(passives), 4)

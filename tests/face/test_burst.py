@@ -449,3 +449,137 @@ def test_decide_all_uses_the_tracked_texture():
     assert (refused.is_accepted, refused.reason) == (False, burst.REASON_PLANAR_FACE)
     assert refused.details["texture_residual"] == 0.005
     assert (accepted.is_accepted, accepted.reason) == (True, None)
+
+
+# --- screen artefacts ---------------------------------------------------------------------------
+
+
+def on_a_screen(picture: np.ndarray, *, shrink: float = 0.7) -> np.ndarray:
+    """`picture` shown through R, G, B sub-pixel columns and filmed: each pixel becomes three
+    coloured columns, the camera samples them at its own pitch and defocuses a little."""
+    height, width = picture.shape[:2]
+    wide = cv2.resize(picture, (width * 3, height), interpolation=cv2.INTER_NEAREST)
+    columns = np.zeros((1, width * 3, 3), np.float32)
+    columns[0, 0::3, 2], columns[0, 1::3, 1], columns[0, 2::3, 0] = 1.0, 1.0, 1.0  # BGR
+    lit = wide.astype(np.float32) * (columns * 0.75 + 0.25)
+    filmed = cv2.resize(lit, (int(width * shrink), int(height * shrink)))
+    filmed = cv2.GaussianBlur(filmed, (0, 0), 0.6)
+    return np.clip(filmed, 0, 255).astype(np.uint8)
+
+
+def live_face_crop(faces_dir: Path) -> np.ndarray:
+    clip = faces_dir / "liveness-dev/live/live_grid-spk-bbaf2n_bbaf2n_s00.mp4"
+    frame = clip_burst(clip, start=14)[0]
+    return frame[140:340, 220:420]
+
+
+def test_chroma_detail_ratio_is_low_on_skin_and_high_through_sub_pixels(faces_dir: Path):
+    face = live_face_crop(faces_dir)
+    filmed_screen = on_a_screen(face)
+    limit = burst.BurstThresholds().screen_max_chroma_ratio
+    assert burst.chroma_detail_ratio(face) < limit
+    assert burst.chroma_detail_ratio(filmed_screen) > limit
+    # A plain resize of the same face (no sub-pixels) stays skin-like.
+    assert burst.chroma_detail_ratio(cv2.resize(face, (140, 140))) < limit
+
+
+def test_screen_chroma_ratio_uses_the_landmark_box_of_every_third_frame():
+    rng = np.random.default_rng(5)
+    grey = cv2.GaussianBlur(rng.integers(0, 255, (300, 400)).astype(np.uint8), (0, 0), 1.0)
+    plain = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    coloured = plain.copy()
+    coloured[:, 0::3, 0] = 0  # colour detail at the finest scale, inside the face box
+    frames = [coloured if index % 3 == 0 else plain for index in range(15)]
+    observations = [observation(index, face_points()) for index in range(15)]
+    assert burst.screen_chroma_ratio(frames, observations) > 0.4
+    assert burst.screen_chroma_ratio([plain] * 15, observations) < 0.05
+    assert (
+        burst.screen_chroma_ratio([plain] * 15, [observation(i, None) for i in range(15)]) is None
+    )
+
+
+def test_decide_refuses_a_screen_as_a_passive_spoof():
+    limit = THRESHOLDS.screen_max_chroma_ratio
+    refused = burst.decide(
+        live_turn_burst(), challenge="turn_left", thresholds=THRESHOLDS, screen=limit + 0.1
+    )
+    accepted = burst.decide(
+        live_turn_burst(), challenge="turn_left", thresholds=THRESHOLDS, screen=limit - 0.1
+    )
+    assert (refused.is_live, refused.reason) == (False, burst.REASON_PASSIVE_SPOOF)
+    assert refused.details["screen_chroma_ratio"] == round(limit + 0.1, 4)
+    assert (accepted.is_live, accepted.reason) == (True, None)
+
+
+def test_decide_all_and_calibration_use_the_screen_measure():
+    live = liveness_eval.Measured(
+        kit_row("live", "live", "a"), tuple(live_turn_burst()), 0.3, None, None, 0.2
+    )
+    screen = liveness_eval.Measured(
+        kit_row("attack", "screen_photo", "g"), tuple(live_turn_burst()), 0.3, None, None, 0.9
+    )
+    proposed = liveness_eval.propose_thresholds([live, screen], THRESHOLDS, source="test")
+    assert proposed.screen_max_chroma_ratio == 0.22  # 1.1 x the highest live value
+    accepted, refused = liveness_eval.decide_all([live, screen], proposed)
+    assert (accepted.is_accepted, refused.reason) == (True, burst.REASON_PASSIVE_SPOOF)
+
+
+def cut_out_sequence(*, behind_px: float) -> list[np.ndarray]:
+    """A textured card tilting (one homography) whose eye holes show another texture behind it
+    that slides `behind_px` per frame further (eyes 1-2 cm behind the paper: parallax)."""
+    card = textured_frame(3)
+    behind = textured_frame(4)
+    holes = np.zeros(card.shape, np.uint8)
+    for centre_x in (165, 235):
+        cv2.ellipse(holes, (centre_x, 100), (26, 12), 0, 0, 360, 1, -1)
+    corners = np.float32([[0, 0], [400, 0], [400, 300], [0, 300]])
+    greys = []
+    for step in range(10):
+        shift = np.float32([[0, step], [-step, 0], [-step, 0], [0, -step]]) * 1.5
+        homography = cv2.getPerspectiveTransform(corners, corners + shift)
+        paper = cv2.warpPerspective(card, homography, (400, 300))
+        hole_mask = cv2.warpPerspective(holes, homography, (400, 300), flags=cv2.INTER_NEAREST)
+        moved = np.float32([[1, 0, -step * behind_px], [0, 1, 0]])
+        eyes = cv2.warpAffine(
+            cv2.warpPerspective(behind, homography, (400, 300)), moved, (400, 300)
+        )
+        greys.append(np.where(hole_mask > 0, eyes, paper))
+    return greys
+
+
+def test_texture_rim_residual_sees_the_paper_round_cut_out_eyes():
+    measure = burst.texture_planarity(
+        cut_out_sequence(behind_px=2.0), face_points().astype(np.float32)
+    )
+    assert measure is not None
+    assert measure.rim_residual is not None
+    assert measure.rim_residual < 0.01  # the paper round the holes is one plane
+    assert measure.residual > 3 * measure.rim_residual  # the eyes behind pull the full fit
+
+
+def test_texture_rim_residual_of_a_bulging_surface_is_large():
+    base = textured_frame()
+    grid_y, grid_x = np.mgrid[0:300, 0:400].astype(np.float32)
+    bulge = np.exp(-((grid_x - 200) ** 2 + (grid_y - 110) ** 2) / (2 * 45.0**2))
+    greys = [
+        cv2.remap(base, grid_x - step * (1.0 + 4.0 * bulge), grid_y, cv2.INTER_LINEAR)
+        for step in range(10)
+    ]
+    measure = burst.texture_planarity(greys, face_points().astype(np.float32))
+    assert measure is not None
+    assert measure.rim_residual is not None
+    assert measure.rim_residual > 0.03
+    assert measure.rim_residual >= measure.residual  # the rim's plane explains no more of it
+
+
+def test_decide_refuses_a_texture_whose_rim_is_one_plane():
+    thresholds = burst.BurstThresholds(passive_threshold=0.05, texture_rim_max_residual=0.05)
+    rim_flat = burst.Planarity(motion=0.4, residual=0.2, rim_residual=0.01)
+    rim_bent = burst.Planarity(motion=0.4, residual=0.2, rim_residual=0.2)
+    still = burst.Planarity(motion=0.05, residual=0.2, rim_residual=0.01)
+    outcomes = [
+        burst.decide(live_turn_burst(), challenge="turn_left", thresholds=thresholds, texture=t)
+        for t in (rim_flat, rim_bent, still)
+    ]
+    assert [item.reason for item in outcomes] == [burst.REASON_PLANAR_FACE, None, None]
+    assert outcomes[0].details["texture_rim_residual"] == 0.01
