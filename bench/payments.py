@@ -96,8 +96,10 @@ def free_port() -> int:
 
 
 class Processes:
-    def __init__(self, *, web_workers: int, concurrency: int) -> None:
+    def __init__(self, *, web_workers: int, concurrency: int, db_pool: int = 0) -> None:
         self.env = {**os.environ, "DJANGO_CONN_MAX_AGE": "0", "PYTHONUNBUFFERED": "1"}
+        self.env.pop("DJANGO_DB_POOL_SIZE", None)  # the Celery worker never pools (settings)
+        web_env = {**self.env, "DJANGO_DB_POOL_SIZE": str(db_pool)}
         self.port = free_port()
         logs = REPO / "test-artifacts" / "bench"
         logs.mkdir(parents=True, exist_ok=True)
@@ -117,7 +119,7 @@ class Processes:
                 "warning",
             ],
             cwd=REPO,
-            env=self.env,
+            env=web_env,
             stdout=open(logs / "asgi.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -436,6 +438,9 @@ def main() -> None:
     parser.add_argument("--captures", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--db-pool", type=int, default=0, help="DJANGO_DB_POOL_SIZE of each uvicorn worker"
+    )
     parser.add_argument("--customers", type=int, default=0, help="0: one per capture")
     parser.add_argument("--merchants", type=int, default=8)
     parser.add_argument("--skip-latency", action="store_true", help="only the capture rates")
@@ -453,7 +458,7 @@ def main() -> None:
         print(profiled_captures(args.profile, customers=min(args.customers or 50, args.profile)))
         return
     faces = Path(settings.FACEPAY_FACES_DIR)
-    processes = Processes(web_workers=args.web_workers, concurrency=2)
+    processes = Processes(web_workers=args.web_workers, concurrency=2, db_pool=args.db_pool)
     try:
         with ConnectionSampler() as sampler:
             latency = {} if args.skip_latency else latency_run(processes, args.payments, faces)
@@ -465,13 +470,16 @@ def main() -> None:
     # CONN_MAX_AGE=0: a connection lives for one request or one job, so the stack never holds
     # more than one per in-flight request (the clients), per Celery process (concurrency 2 plus
     # the main process) and this script's own.
-    bound = args.clients + 2 + 1 + 1
+    # With a pool each uvicorn worker keeps up to --db-pool connections open instead.
+    web = args.web_workers * args.db_pool if args.db_pool else args.clients
+    bound = web + 2 + 1 + 1
     service_rate = service_captures(args.captures, threads=args.clients, customers=customers)
     print(f"service: {service_rate:.1f} captures/s", flush=True)
     if args.profile:
         print(profiled_captures(args.profile, customers=min(customers, args.profile)))
     if args.skip_latency:
         print(f"load average {os.getloadavg()}; books {ledger.verify_books().problems[:3]}")
+        print(f"PostgreSQL connections: peak {sampler.peak}, bound {bound}")
         return
     report = ledger.verify_books()
     rows = [

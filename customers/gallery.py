@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 from cryptography.exceptions import InvalidTag
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from customers import sealing
 from customers.models import FaceTemplate, GalleryChange, GalleryState
@@ -33,6 +34,12 @@ _lock = threading.RLock()
 _index: GalleryIndex | None = None
 _version: int | None = None
 _stamp: tuple[int, datetime | None] | None = None
+_loader_lock = threading.Lock()
+_loader: threading.Thread | None = None
+
+
+class GalleryLoading(Exception):
+    """The index is being loaded (or rebuilt) and was not ready within the caller's wait."""
 
 
 @cache
@@ -100,36 +107,83 @@ def _refresh_customer(customer_id: int) -> None:
         _index.add(customer_id, vector)
 
 
-def sync() -> None:
-    """Bring this process's index up to the database's gallery version (cheap when current)."""
-    global _version, _stamp
+def sync(*, wait_seconds: float | None = None) -> None:
+    """Bring this process's index up to the database's gallery version (cheap when current).
+
+    `wait_seconds` bounds the wait for another thread's load or rebuild (GalleryLoading past it);
+    None waits as long as it takes."""
     stamp = _database_stamp()
+    if not _lock.acquire(timeout=-1 if wait_seconds is None else max(wait_seconds, 0.0)):
+        raise GalleryLoading
+    try:
+        _sync_locked(stamp)
+    finally:
+        _lock.release()
+
+
+def _sync_locked(stamp: tuple[int, datetime | None]) -> None:
+    global _version, _stamp
     version = stamp[0]
-    with _lock:
-        if stamp == _stamp:
-            return
-        if _index is None or _version is None or version <= _version:
-            _rebuild(stamp)
-            return
-        changed = list(
-            GalleryChange.objects.filter(version__gt=_version, version__lte=version)
-            .order_by("version")
-            .values_list("customer_id", flat=True)
-        )
-        if len(changed) != version - _version:
-            _rebuild(stamp)
-            return
-        for customer_id in dict.fromkeys(changed):
-            _refresh_customer(customer_id)
-        _version, _stamp = version, stamp
+    if stamp == _stamp:
+        return
+    if _index is None or _version is None or version <= _version:
+        _rebuild(stamp)
+        return
+    changed = list(
+        GalleryChange.objects.filter(version__gt=_version, version__lte=version)
+        .order_by("version")
+        .values_list("customer_id", flat=True)
+    )
+    if len(changed) != version - _version:
+        _rebuild(stamp)
+        return
+    for customer_id in dict.fromkeys(changed):
+        _refresh_customer(customer_id)
+    _version, _stamp = version, stamp
 
 
-def search(embedding: np.ndarray, *, k: int = 2) -> list[Match]:
-    """Top-k customers by cosine similarity after syncing with the database."""
-    sync()
-    with _lock:
-        assert _index is not None  # noqa: S101 - sync() built it
+def _load_and_close() -> None:
+    try:
+        sync()
+    except Exception:  # the next search starts it again and reports the cause
+        logger.exception("gallery load in the background failed")
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def load_in_background() -> threading.Thread:
+    """Start loading this process's index in a thread of its own (one at a time); the thread."""
+    global _loader
+    with _loader_lock:
+        if _loader is None or not _loader.is_alive():
+            _loader = threading.Thread(target=_load_and_close, name="gallery-warm", daemon=True)
+            _loader.start()
+        return _loader
+
+
+def search(embedding: np.ndarray, *, k: int = 2, wait_seconds: float | None = None) -> list[Match]:
+    """Top-k customers by cosine similarity after syncing with the database.
+
+    The index never answers from a partial gallery (that could accept the wrong customer, or
+    miss the right one). With `wait_seconds` a search that finds the index still loading (a
+    worker's start, or a rebuild) waits that long, restarting the background load if
+    it failed, then raises GalleryLoading instead of waiting for the whole load; None waits.
+    """
+    if wait_seconds is not None and _index is None and _loader is not None:
+        # This process loads in the background (a worker's start): wait a bounded time for
+        # it (restarting it if it failed). A process that never started one loads right here.
+        load_in_background().join(timeout=wait_seconds)
+        if _index is None:
+            raise GalleryLoading
+    sync(wait_seconds=wait_seconds)
+    if not _lock.acquire(timeout=-1 if wait_seconds is None else max(wait_seconds, 0.0)):
+        raise GalleryLoading
+    try:
+        if _index is None:  # forgotten between the sync and here
+            raise GalleryLoading
         return _index.search(embedding, k=k)
+    finally:
+        _lock.release()
 
 
 def apply_now(customer_id: int) -> None:
@@ -137,8 +191,8 @@ def apply_now(customer_id: int) -> None:
     sync()
 
 
-def size() -> int:
-    sync()
+def size(*, wait_seconds: float | None = None) -> int:
+    sync(wait_seconds=wait_seconds)
     with _lock:
         return len(_index) if _index is not None else 0
 
@@ -155,7 +209,8 @@ def bump(customer_id: int) -> int:
 
 def forget() -> None:
     """Drop this process's index (tests, or after the key ring changed); rebuilt on next use."""
-    global _index, _version, _stamp
+    global _index, _version, _stamp, _loader
     with _lock:
         _index, _version, _stamp = None, None, None
+    _loader = None
     current_model_version.cache_clear()

@@ -228,15 +228,18 @@ def customer_payment_profile(*, customer_id: int) -> PaymentProfile:
     )
 
 
-def face_search(*, embedding: np.ndarray, k: int = 2) -> list[FaceHit]:
+def face_search(
+    *, embedding: np.ndarray, k: int = 2, wait_seconds: float | None = None
+) -> list[FaceHit]:
     """Top-k enrolled customers by cosine similarity, best first, over this process's gallery.
 
     The gallery is synced with the database before the search, so a template deleted (or a
-    consent withdrawn) in any process before this call is never returned.
+    consent withdrawn) in any process before this call is never returned. `wait_seconds` bounds
+    the wait for a load in progress (gallery.GalleryLoading past it).
     """
     return [
         FaceHit(customer_id=match.key, similarity=match.similarity)
-        for match in gallery.search(embedding, k=k)
+        for match in gallery.search(embedding, k=k, wait_seconds=wait_seconds)
     ]
 
 

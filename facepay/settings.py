@@ -121,6 +121,19 @@ else:
     # this gives is in README's production block.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # DJANGO_DB_POOL_SIZE=N (ASGI processes): the process's threads share up to N connections in
+    # a psycopg pool (Django's "pool" option) instead of opening one per request (7.2 ms a
+    # connect here, mostly PostgreSQL's own CPU: docs/benchmarks.md, issue 16). A request that
+    # finds all N busy waits for one (10 s at most), so N per process is the bound. Celery
+    # workers keep 0: a pool opened before the prefork fork must not be shared by its children.
+    DB_POOL_SIZE = env.int("DJANGO_DB_POOL_SIZE", default=0)
+    if DB_POOL_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django requires 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_SIZE,
+            "timeout": 10,
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The same options however SQLite was chosen (a sqlite:// DATABASE_URL included).
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
@@ -344,6 +357,9 @@ FACEPAY_REDRIVE_RECOGNISING_SECONDS = env.int("FACEPAY_REDRIVE_RECOGNISING_SECON
 FACEPAY_STEP_UP_MAX_TRIES = env.int("FACEPAY_STEP_UP_MAX_TRIES", default=3)
 FACEPAY_STEP_UP_MARGIN = env.float("FACEPAY_STEP_UP_MARGIN", default=0.15)
 FACEPAY_STEP_UP_GALLERY_SIZE = env.int("FACEPAY_STEP_UP_GALLERY_SIZE", default=50_000)
+# A recognition job that finds the worker's gallery still loading waits this long, then declines
+# with the retryable code gallery_loading (never a search of part of the gallery).
+FACEPAY_GALLERY_LOAD_WAIT_SECONDS = env.float("FACEPAY_GALLERY_LOAD_WAIT_SECONDS", default=3.0)
 # Lockouts across attempts and terminals (issue 13): wrong phone digits per customer in 24 h
 # pause their face pay; wrong digits, PINs and codes per terminal in an hour pause the terminal.
 FACEPAY_WRONG_DIGITS_PER_CUSTOMER_DAY = env.int("FACEPAY_WRONG_DIGITS_PER_CUSTOMER_DAY", default=5)

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -24,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from facepay.parsing import parse_int
-from merchants import signing
+from merchants import nonces, signing
 from merchants.models import Terminal
 from merchants.terminal_keys import terminal_secret
 
@@ -38,10 +37,6 @@ def _refuse(code: str, message: str) -> exceptions.AuthenticationFailed:
     return exceptions.AuthenticationFailed(message, code=code)
 
 
-def nonce_cache_key(terminal_id: int, nonce: str) -> str:
-    return f"merchants:terminal-nonce:{terminal_id}:{nonce}"
-
-
 class TerminalRequest(Request):
     """A request signed by a terminal (TerminalSignatureAuthentication + IsSignedTerminal):
     `request.auth` is that Terminal. A type only, so views read it without casts."""
@@ -53,8 +48,11 @@ class TerminalSignatureAuthentication(BaseAuthentication):
     """Authenticate a signed terminal: `request.auth` is the Terminal, `request.user` anonymous.
 
     Headers missing → signature_missing (use `OptionalTerminalSignatureAuthentication` to let
-    other authenticators try instead). The nonce is remembered in the Django cache for twice
-    the allowed clock skew, so a captured request can never be replayed inside its window.
+    other authenticators try instead). The nonce is remembered for twice the allowed clock skew
+    (merchants.nonces: Redis, or the database without Redis), so a captured request can never be
+    replayed inside its window, whichever process or restart it reaches. Database work: one
+    query for the terminal with its store and merchant (plus the nonce's INSERT without Redis,
+    and a last-seen UPDATE at most every 30 s per terminal).
     """
 
     header = "FacePay-HMAC"
@@ -101,7 +99,7 @@ class TerminalSignatureAuthentication(BaseAuthentication):
             raise _refuse("terminal_revoked", _("This terminal has been revoked."))
         if not terminal.store.merchant.is_approved:
             raise _refuse("merchant_not_approved", _("This terminal's merchant is not approved."))
-        if not cache.add(nonce_cache_key(terminal.pk, nonce), 1, timeout=2 * skew + 60):
+        if not nonces.nonce_claim(terminal_id=terminal.pk, nonce=nonce, now=now):
             raise _refuse("nonce_replayed", _("This nonce was already used."))
         if terminal.last_seen_at is None or now - terminal.last_seen_at > LAST_SEEN_EVERY:
             Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)

@@ -161,3 +161,24 @@ class Terminal(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class TerminalNonce(models.Model):
+    """A nonce a terminal has used, kept for its replay window (embedded mode's nonce store).
+
+    With Redis configured the nonces live in Redis instead (merchants.nonces): this table is the
+    store that survives restarts and is shared by processes when there is no Redis."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    used_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("terminal nonce")
+        verbose_name_plural = _("terminal nonces")
+        constraints = [
+            models.UniqueConstraint(fields=["terminal", "nonce"], name="terminal_nonce_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id}:{self.nonce}"

@@ -122,3 +122,4 @@ DECLINE_FACE_PAY_PAUSED = "face_pay_paused"  # too many wrong digits for this cu
 DECLINE_INSUFFICIENT_BALANCE = "insufficient_balance"
 DECLINE_LIMIT = "limit_exceeded"
 DECLINE_ENGINE_UNAVAILABLE = "engine_unavailable"
+DECLINE_GALLERY_LOADING = "gallery_loading"  # the worker is still loading the gallery: retry

@@ -37,6 +37,7 @@ TITLES: dict[str, Promise] = {
     "terminal_paused": _("This counter is paused"),
     "payment_expired": _("Payment expired"),
     "engine_unavailable": _("Face payment is not available right now"),
+    "gallery_loading": _("Face payment is starting: try again in a moment"),
     "default": _("Declined"),
 }
 

@@ -67,6 +67,7 @@ DECLINE_TEXT = {
     "face_too_dark": _("The light is too dark: move to a brighter place."),
     "face_too_bright": _("The light is too bright: step out of the strong light."),
     "engine_unavailable": _("Face recognition is not available right now."),
+    "gallery_loading": _("Face recognition is starting up: please try again in a moment."),
     "payment_expired": _("The payment expired: please start again."),
     "payment_code_invalid": _("That payment code is not valid."),
     "pin_invalid": _("Phone number or PIN is not right."),

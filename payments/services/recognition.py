@@ -197,7 +197,16 @@ def payment_attempt_liveness_refuse(
     if embedding is not None:
         calibration = get_engine().calibration
         accept_threshold = calibration.bands[0]
-        hits = customer_selectors.face_search(embedding=embedding, k=1)
+        try:
+            hits = customer_selectors.face_search(
+                embedding=embedding, k=1, wait_seconds=settings.FACEPAY_GALLERY_LOAD_WAIT_SECONDS
+            )
+        except customer_gallery.GalleryLoading:
+            # The spoof is refused now all the same; whose face it was cannot be told yet, and
+            # the attempt says so rather than leaving the customer's log silently short.
+            attempt.liveness_details = {**attempt.liveness_details, "face_log": "gallery_loading"}
+            attempt.save(update_fields=["liveness_details"])
+            hits = []
         if hits and hits[0].similarity >= accept_threshold:
             customer_services.face_use_record(
                 customer_id=hits[0].customer_id,
@@ -225,8 +234,25 @@ def payment_attempt_identify(*, attempt_id: int, probe: Probe) -> PaymentAttempt
     calibration = get_engine().calibration
     accept_threshold, accept_margin, step_up_threshold = calibration.bands
     top_k = max(calibration.step_up_top_k, 1)
-    hits = customer_selectors.face_search(embedding=probe.embedding, k=max(top_k, 2))
-    gallery_size = customer_gallery.size()
+    wait = settings.FACEPAY_GALLERY_LOAD_WAIT_SECONDS
+    try:
+        hits = customer_selectors.face_search(
+            embedding=probe.embedding, k=max(top_k, 2), wait_seconds=wait
+        )
+        gallery_size = customer_gallery.size(wait_seconds=wait)
+    except customer_gallery.GalleryLoading:
+        # The worker is still loading the gallery (its start): a search of part of it could
+        # accept the wrong customer or miss the right one, and waiting for all of it could take
+        # minutes. Declined with a code that says "try again", no money moved.
+        return payment_attempt_decide(
+            attempt_id=attempt_id,
+            decline_code=errors.DECLINE_GALLERY_LOADING,
+            evidence={
+                "liveness_score": probe.liveness_score,
+                "model_version": probe.model_version,
+                "gallery": "loading",
+            },
+        )
     decision = decide_bands(
         [Match(key=hit.customer_id, similarity=hit.similarity) for hit in hits],
         accept_threshold=accept_threshold,

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from facepay.models import User
-from merchants import services
-from merchants.models import Merchant, Terminal
+from merchants import nonces, services
+from merchants.models import Merchant, Terminal, TerminalNonce
 from merchants.signing import sign_request
 from tests.merchants.factories import terminal_with_secret
 
@@ -188,3 +191,36 @@ def test_terminal_signature_session_user_is_not_a_terminal(make_user) -> None:
     client = APIClient()
     client.force_authenticate(make_user(User.Role.MERCHANT_OWNER))
     assert_refused(client.get(URL), "signature_missing")
+
+
+def test_terminal_signature_replay_is_refused_after_a_restart_without_redis(
+    api_client: APIClient, settings
+) -> None:
+    # Embedded mode (no Redis): the Django cache is this process's memory, which a restart
+    # empties; the nonce must be in a store that outlives it (the database here).
+    settings.REDIS_URL = ""
+    credentials = terminal_with_secret()
+    headers = sign_request(
+        secret=credentials.secret,
+        method="GET",
+        path=URL,
+        body=b"",
+        terminal_id=credentials.key_id,
+        nonce="nonce-restart-0001",
+    )
+    assert api_client.get(URL, headers=headers).status_code == 200
+    cache.clear()  # what a restart (or another process) starts with
+    assert_refused(api_client.get(URL, headers=headers), "nonce_replayed")
+    assert TerminalNonce.objects.filter(terminal=credentials.terminal).count() == 1
+
+
+def test_terminal_nonces_past_the_window_are_purged(settings) -> None:
+    settings.REDIS_URL = ""
+    terminal = terminal_with_secret().terminal
+    now = timezone.now()
+    old = now - timedelta(seconds=nonces.window_seconds() + 1)
+    assert nonces.nonce_claim(terminal_id=terminal.pk, nonce="old-nonce-01", now=old)
+    nonces._last_purge = time.monotonic() - nonces.PURGE_EVERY_SECONDS
+    assert nonces.nonce_claim(terminal_id=terminal.pk, nonce="new-nonce-01", now=now)
+    assert not nonces.nonce_claim(terminal_id=terminal.pk, nonce="new-nonce-01", now=now)
+    assert list(TerminalNonce.objects.values_list("nonce", flat=True)) == ["new-nonce-01"]
