@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,20 @@ def _figure_rows(figures: dict[str, Any], labels: dict[str, str]) -> list[tuple[
     return rows
 
 
+# The liveness kit's kinds of presentation, as the accuracy page names them.
+LIVENESS_SPECIES = {
+    "live": gettext_lazy("Live clips, each asked for the action it contains"),
+    "live_mirrored": gettext_lazy("The same live clips, mirrored"),
+    "live_no_challenge": gettext_lazy("Live clips without any action, asked for one"),
+    "live_mirrored_no_challenge": gettext_lazy("Live clips without any action, mirrored"),
+    "print_flat": gettext_lazy("Printed photo, flat sheet moved and tilted"),
+    "print_bent": gettext_lazy("Printed photo, bent sheet"),
+    "print_cutout": gettext_lazy("Printed photo with the eyes cut out, blinking behind"),
+    "screen_photo": gettext_lazy("Photo shown on a phone screen"),
+    "video_replay": gettext_lazy("Live clip replayed on a tablet"),
+}
+
+
 def accuracy(request: HttpRequest) -> HttpResponse:
     """Public, no login: the current model pack's measured figures, with date and data."""
     figures = selectors.pack_figures_public()
@@ -53,7 +68,7 @@ def accuracy(request: HttpRequest) -> HttpResponse:
                 measure = "BPCER" if name.startswith("live") else "APCER"
             species_rows.append(
                 {
-                    "name": name,
+                    "name": LIVENESS_SPECIES.get(name, name),
                     "measure": measure,
                     "rate_percent": 100 * item["rate"],
                     **{key: item[key] for key in ("presentations", "identities", "accepted")},
@@ -84,6 +99,7 @@ def accuracy(request: HttpRequest) -> HttpResponse:
             },
         ),
         "liveness": liveness,
+        "liveness_kit": liveness["figures"].get("kit") if liveness else None,
         "species_rows": species_rows,
         "non_response_percent": (
             100 * liveness["figures"]["attack_non_response_rate"] if liveness else None

@@ -38,6 +38,10 @@ ALLOWED_WORDS = frozenset(
         "PSI",
         "FAR",
         "FRR",
+        "APCER",  # ISO/IEC 30107-3's presentation-attack rates, on the accuracy page
+        "BPCER",
+        "ISO",
+        "IEC",
         "ROC",
         "UTC",
         "Asia",

@@ -65,3 +65,40 @@ def test_accuracy_page_in_chinese(client, reports_dir):
     page = response.content.decode()
     assert "实测准确率" in page
     assert page.count("该模型包尚未测量。") == 3
+
+
+def test_accuracy_page_names_the_kit_and_its_kinds_of_attack_in_chinese(client, reports_dir):
+    published.publish(
+        get_config().pack,
+        section="liveness",
+        figures={
+            "species": {
+                "live": {"presentations": 16, "identities": 12, "accepted": 15, "rate": 0.0625},
+                "print_cutout": {
+                    "presentations": 100,
+                    "identities": 100,
+                    "accepted": 1,
+                    "rate": 0.01,
+                },
+                "video_replay": {
+                    "presentations": 100,
+                    "identities": 14,
+                    "accepted": 1,
+                    "rate": 0.01,
+                },
+            },
+            "attack_non_response_rate": 0.014,
+            "seconds_per_burst": {"mean": 2.4, "p95": 5.1},
+            "challenges": ["blink"],
+            "kit": {"kit_version": 1, "seed": 12, "per_species": 100},
+        },
+        data="attack kit v1 (bench/liveness_kit.py, seed 12, 100 per species)",
+        measured_at="2026-12-01T12:23+08:00",
+        command="manage.py face_eval --liveness",
+    )
+    page = client.get(reverse("accuracy"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "挖去双眼的打印照片（后面有人眨眼）" in page
+    assert "在平板上重放的真人视频" in page
+    assert "print_cutout" not in page
+    assert "随机种子 12，每类攻击 100 个" in page
+    assert "per species" not in page

@@ -218,6 +218,7 @@ class Command(BaseCommand):
                 "attack_non_response_rate": report["attack_non_response_rate"],
                 "seconds_per_burst": report["seconds_per_burst"],
                 "challenges": list(burst.CHALLENGES),
+                "kit": {key: report["kit"][key] for key in ("kit_version", "seed", "per_species")},
             }
             kit = report["kit"]
             data = (
