@@ -39,6 +39,9 @@ ALLOWED_WORDS = frozenset(
         "FAR",
         "FRR",
         "APCER",  # ISO/IEC 30107-3's presentation-attack rates, on the accuracy page
+        "FNIR",  # ISO/IEC 19795's identification error rates, on the accuracy page
+        "FPIR",
+        "LFW",  # the public face set the verification figures are measured on
         "BPCER",
         "ISO",
         "IEC",

@@ -52,7 +52,7 @@ def test_accuracy_page_shows_published_liveness_figures_without_login(client, re
     response = client.get(reverse("accuracy"), HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Measured 2026-11-30T20:15+08:00 on attack kit v1 (seed 12)." in page
+    assert "Measured 2026-11-30T20:15+08:00 on <code>attack kit v1 (seed 12)</code>." in page
     assert "BPCER 6.25 %" in page
     assert "APCER 2.00 %" in page
     assert "accepted without the action 25.00 %" in page

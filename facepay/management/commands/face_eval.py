@@ -205,8 +205,8 @@ class Command(BaseCommand):
                 (
                     "verification",
                     {key: out.get(key) for key in keys},
-                    f"{_label(options['pairs'].resolve(), config.faces_dir)} on "
-                    f"{_label(root, config.faces_dir)}",
+                    # The pairs file names images under the root beside it.
+                    _label(options["pairs"].resolve(), config.faces_dir),
                 )
             )
         if options["identify"]:
