@@ -1,8 +1,9 @@
-// The counter screen: amount keypad, camera frames, signed terminal calls, live status.
+// The counter screen: amount keypad, a camera burst under the liveness challenge, signed
+// terminal calls, live status.
 // The websocket is the source of truth for an attempt's status; a signed poll runs only while
 // the socket is down (or the state could not be read). Timing marks (User Timing API):
-// facepay:pay (button pressed), facepay:captured (frames taken), facepay:replied (the POST's
-// answer), facepay:confirm (confirm shown).
+// facepay:pay (button pressed), facepay:captured (the burst recorded), facepay:replied (the
+// burst POST's answer), facepay:confirm (confirm shown).
 
 import { credentialStore, randomHex, signedFetch } from "./signing.js";
 import { bindKeyboard, focusOn } from "./terminal-keys.js";
