@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from facepay import money
 from facepay.errors import FacePayError
+from facepay.face import burst
 from facepay.models import User
 from facepay.pages import refuse
 from facepay.permissions import AuthenticatedHttpRequest, role_required
@@ -36,13 +37,6 @@ TERMINAL_TEXT = {
     "unknown": _("Checking this payment…"),
     "unknown_detail": _("The payment's state could not be read yet. Do not start it again."),
     "challenge_wait": _("Look at the camera…"),
-}
-# The liveness challenge drawn for an attempt, said to the customer while the burst records.
-CHALLENGE_TEXT = {
-    "blink": _("Blink your eyes"),
-    "turn_left": _("Turn your head to your left"),
-    "turn_right": _("Turn your head to your right"),
-    "nod": _("Nod your head"),
 }
 DECLINE_TEXT = {
     "no_match": _("Face not recognised. Try again, or pay with a code."),
@@ -114,7 +108,7 @@ def terminal_screen(request: AuthenticatedHttpRequest, terminal_id: int) -> Http
                 "reasons": {key: str(value) for key, value in DECLINE_TEXT.items()},
                 "titles": terminal_text.as_json(terminal_text.TITLES),
                 "pairing": terminal_text.as_json(terminal_text.PAIRING),
-                "challenges": {key: str(value) for key, value in CHALLENGE_TEXT.items()},
+                "challenges": {key: burst.challenge_instruction(key) for key in burst.CHALLENGES},
             },
         },
     )

@@ -6,7 +6,6 @@ import base64
 import binascii
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,15 +21,8 @@ from customers.api.base import (
     template_payload,
 )
 from customers.models import BiometricDeletion, EnrolmentChallenge
+from facepay.face import burst
 from facepay.permissions import AuthenticatedRequest
-
-# The enrolment challenge, said to the customer while the burst records (the counter's words).
-CHALLENGE_TEXT = {
-    "blink": _lazy("Blink your eyes"),
-    "turn_left": _lazy("Turn your head to your left"),
-    "turn_right": _lazy("Turn your head to your right"),
-    "nod": _lazy("Nod your head"),
-}
 
 
 def _decode_base64(value: str) -> bytes:
@@ -50,7 +42,7 @@ class EnrolmentChallengeOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
     def get_instruction(self, row: EnrolmentChallenge) -> str:
-        return str(CHALLENGE_TEXT.get(row.challenge, row.challenge))
+        return burst.challenge_instruction(row.challenge)
 
 
 class EnrolmentChallengeApi(CustomerApi):

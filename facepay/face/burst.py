@@ -34,6 +34,19 @@ from facepay.face import errors
 from facepay.face.config import translate as _
 
 CHALLENGES = ("blink", "turn_left", "turn_right", "nod")
+
+
+def challenge_instruction(challenge: str) -> str:
+    """What the person is asked to do while the burst records, in the reader's language (the
+    counter and the enrolment page say the same words)."""
+    return {
+        "blink": _("Blink your eyes"),
+        "turn_left": _("Turn your head to your left"),
+        "turn_right": _("Turn your head to your right"),
+        "nod": _("Nod your head"),
+    }[challenge]
+
+
 LIVENESS_DIR = Path(__file__).resolve().parent / "packs" / "liveness"
 
 # Stable reason codes of a refused burst (public API: never rename one).
