@@ -20,6 +20,7 @@ DEFAULT_ALLOWED_LICENSES = ("MIT", "Apache-2.0", "CC0-1.0", "BSL-1.0", "Public-D
 DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # A 12 MP phone photo passes; a decompression bomb (e.g. 50000 x 50000) does not.
 DEFAULT_MAX_IMAGE_PIXELS = 16_000_000
+DEFAULT_BURST_THREADS = min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class FaceConfig:
     max_image_bytes: int
     max_image_pixels: int
     threads_per_session: int  # onnxruntime intra-op threads; 1 avoids spinning contention
+    burst_threads: int  # frames of one burst observed at once (a counter waits on its burst)
 
 
 def _django_value(name: str) -> object | None:
@@ -97,4 +99,5 @@ def get_config() -> FaceConfig:
         max_image_bytes=int(_setting("FACEPAY_MAX_UPLOAD_BYTES", str(DEFAULT_MAX_IMAGE_BYTES))),
         max_image_pixels=int(_setting("FACEPAY_MAX_IMAGE_PIXELS", str(DEFAULT_MAX_IMAGE_PIXELS))),
         threads_per_session=int(_setting("FACEPAY_FACE_THREADS", "1")),
+        burst_threads=max(1, int(_setting("FACEPAY_BURST_THREADS", str(DEFAULT_BURST_THREADS)))),
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -21,6 +23,8 @@ from facepay.face.landmarks import Landmarker68, five_points
 from facepay.face.liveness import PassiveLiveness, depth_relief_mm
 from facepay.face.pack import Calibration, PackManifest, check_license, load_manifest, verify_pack
 from facepay.face.runtime import make_session
+
+T = TypeVar("T")
 
 # Faces described per frame, largest first: a crowd photo costs a few faces' work, not hundreds.
 MAX_FACES = 4
@@ -133,6 +137,20 @@ class FaceEngine:
             if "liveness" in manifest.files
             else None
         )
+        # A burst's frames are independent until the decision: a counter waits for all of them,
+        # so they are observed a few at a time (onnxruntime and OpenCV release the GIL).
+        self._frame_pool = (
+            ThreadPoolExecutor(max_workers=config.burst_threads, thread_name_prefix="burst-frame")
+            if config.burst_threads > 1
+            else None
+        )
+
+    def map_frames(self, function: Callable[..., T], *items: Iterable[Any]) -> list[T]:
+        """`function` over a burst's frames, in order, on the burst threads (a frame's error is
+        raised as in a plain loop: the first failing frame's)."""
+        if self._frame_pool is None:
+            return list(map(function, *items))
+        return list(self._frame_pool.map(function, *items))
 
     def _embedder(
         self, role: str, *, config: FaceConfig, use_flip: bool
@@ -382,37 +400,34 @@ class FaceEngine:
                 _("This model pack cannot check a recording (no 68-point landmarks)."),
                 pack=self.manifest.name,
             )
+        landmarker = self.landmarker
         count = len(frames_bgr)
         sampled = set(np.linspace(0, count - 1, min(identity_samples, count)).round().astype(int))
-        observations = []
-        for index, (frame, timestamp) in enumerate(zip(frames_bgr, timestamps_ms, strict=True)):
+
+        def observe(index: int, frame: np.ndarray, timestamp: float) -> burst.FrameObservation:
             height, width = frame.shape[:2]
             detections = self.detect(frame)
             if not detections:
-                observations.append(
-                    burst.FrameObservation(float(timestamp), None, None, None, None, None)
-                )
-                continue
+                return burst.FrameObservation(float(timestamp), None, None, None, None, None)
             detection = max(
                 detections, key=lambda item: prominence(item.box, width=width, height=height)
             )
-            points68 = self.landmarker.predict(frame, detection.box)
+            points68 = landmarker.predict(frame, detection.box)
             yaw, pitch, _roll = head_pose_degrees(points68, width=width, height=height)
             passive = None if self.liveness is None else self.liveness.score(frame, detection.box)
             embedding = None
             if index in sampled:
                 embedding = self.embedder.embed(align(frame, five_points(points68)))
-            observations.append(
-                burst.FrameObservation(
-                    timestamp_ms=float(timestamp),
-                    points68=points68,
-                    yaw_deg=yaw,
-                    pitch_deg=pitch,
-                    passive_score=passive,
-                    embedding=embedding,
-                )
+            return burst.FrameObservation(
+                timestamp_ms=float(timestamp),
+                points68=points68,
+                yaw_deg=yaw,
+                pitch_deg=pitch,
+                passive_score=passive,
+                embedding=embedding,
             )
-        return observations
+
+        return self.map_frames(observe, range(count), frames_bgr, timestamps_ms)
 
 
 _engine: FaceEngine | None = None
