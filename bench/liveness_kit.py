@@ -2,7 +2,8 @@
 
 Run: `python bench/liveness_kit.py --out var/liveness-kit [--per-species 100] [--seed 12]`.
 
-Every attack is a burst of 15 frames at 7.5 fps (2 s, 640x480) written as an MP4, rendered by
+Every attack is a burst of the product's recording (`burst.RECORDING_FRAMES`, 12 frames at
+7.5 fps, 1.47 s; 640x480) written as an MP4, rendered by
 projecting a textured card (paper or a device screen) through a pinhole camera while a hand
 moves it. The species:
 
@@ -46,11 +47,11 @@ from facepay.face.config import get_config
 from facepay.face.engine import FaceEngine, prominence
 
 LABELS = Path(__file__).resolve().parent / "liveness_labels.csv"
-KIT_VERSION = "1"
+KIT_VERSION = "2"  # 2: bursts of the product's recording (burst.RECORDING_FRAMES)
 WIDTH, HEIGHT = 640, 480
 FOCAL_PX = 600.0
-FRAMES = 15
-FRAME_MS = 1000.0 / 7.5
+FRAMES = burst.RECORDING_FRAMES
+FRAME_MS = burst.RECORDING_FRAME_MS
 STRIDE = 2  # live clips are 15 fps: every second frame gives the kit's 7.5 fps
 SPECIES = ("print_flat", "print_bent", "print_cutout", "screen_photo", "video_replay")
 
@@ -473,7 +474,8 @@ def render_photo_attack(
         params["eyes_behind_mm"] = float(rng.uniform(10, 20))
         if challenge == "blink":
             blink = {
-                "onset_frame": int(rng.integers(3, 9)),
+                # eyes shut from frame 3-7 and open again inside the window
+                "onset_frame": int(rng.integers(3, FRAMES - 4)),
                 "closed_frames": int(rng.integers(1, 3)),
             }
         params["blink"] = blink

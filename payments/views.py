@@ -102,6 +102,7 @@ def terminal_screen(request: AuthenticatedHttpRequest, terminal_id: int) -> Http
             "terminal": terminal,
             "currency": money.default_currency(),
             "can_pair": request.user.role in (User.Role.MERCHANT_OWNER, User.Role.OPERATOR),
+            "recording": burst.recording_shape(),
             "messages_json": {
                 **{key: str(value) for key, value in TERMINAL_TEXT.items()},
                 **terminal_text.as_json(terminal_text.SCREEN),

@@ -36,7 +36,7 @@ from facepay.face.engine import get_engine
 from facepay.face.vectors import mean_unit
 from facepay.services import audit_event_record
 
-# Long enough to read the instruction and record 2 s; short enough that a challenge cannot be
+# Long enough to read the instruction and record 1.5 s; short enough that a challenge cannot be
 # kept for later.
 ENROL_CHALLENGE_TTL = timedelta(minutes=2)
 

@@ -19,6 +19,7 @@ from customers.models import ConsentDocument, Customer
 from customers.views.base import _status, customer_page
 from facepay import pages
 from facepay.errors import FacePayError
+from facepay.face import burst
 from facepay.permissions import AuthenticatedHttpRequest
 
 
@@ -214,7 +215,12 @@ def enrol(request: HttpRequest, customer: Customer) -> HttpResponse:
     return render(
         request,
         "customers/enrol.html",
-        {"customer": customer, "feedback_texts": _feedback_texts(), **_status(customer)},
+        {
+            "customer": customer,
+            "feedback_texts": _feedback_texts(),
+            "recording": burst.recording_shape(),
+            **_status(customer),
+        },
     )
 
 

@@ -35,6 +35,18 @@ from facepay.face.config import translate as _
 
 CHALLENGES = ("blink", "turn_left", "turn_right", "nod")
 
+# The recording the counter and the enrolment page make, and the attack kit renders: 12 frames
+# at 7.5 fps, 1.47 s from the first frame to the last. Long enough for a blink, a turn or a nod
+# after a 250 ms baseline; every 0.5 s more is 0.5 s more at the counter.
+RECORDING_FRAMES = 12
+RECORDING_FRAME_MS = 1000.0 / 7.5
+RECORDING_MS = RECORDING_FRAME_MS * (RECORDING_FRAMES - 1)
+
+
+def recording_shape() -> dict[str, int]:
+    """The recording for the pages' script (`data-burst-*` on their <video>)."""
+    return {"frames": RECORDING_FRAMES, "duration_ms": round(RECORDING_MS)}
+
 
 def challenge_instruction(challenge: str) -> str:
     """What the person is asked to do while the burst records, in the reader's language (the
@@ -87,6 +99,7 @@ class BurstThresholds:
     min_identity_cosine: float = 0.35  # see identity_spread
     blink_closed_ratio: float = 0.78  # EAR at or below ratio x open EAR counts as closed
     blink_open_ratio: float = 0.9  # and back above ratio x open EAR counts as reopened
+    blink_early_ratio: float = 0.78  # EAR this low in the baseline: the blink came too early
     turn_min_yaw_deg: float = 12.0
     nod_min_pitch_deg: float = 10.0
     planar_min_motion: float = 0.15  # landmark motion / eye distance that makes the test count
@@ -242,6 +255,9 @@ def blink_outcome(
     """A blink: open eyes in the baseline, then shut (EAR drop) and open again inside the window.
 
     The open level is the 80th percentile of the burst's EAR, so a squint all along is no blink.
+    A closure in the baseline makes the burst too early only when it is as deep as a full blink
+    (`blink_early_ratio`): talking and glancing lower the lids a little, and a lid that dips
+    before the instruction and then blinks is a person, not a replay.
     """
     times = np.asarray(times_ms, dtype=np.float64)
     values = np.asarray(ear, dtype=np.float64)
@@ -250,7 +266,8 @@ def blink_outcome(
     reopened = values >= thresholds.blink_open_ratio * open_level
     lowest = float(values.min() / max(open_level, 1e-6))
     base = _baseline_count(times, thresholds.baseline_ms)
-    if np.any(closed[:base]):
+    early_limit = min(thresholds.blink_early_ratio, thresholds.blink_closed_ratio)
+    if np.any(values[:base] <= early_limit * open_level):
         return ChallengeOutcome(False, REASON_CHALLENGE_TOO_EARLY, 0.0, lowest)
     for index in range(base, len(values)):
         if closed[index] and np.any(reopened[index + 1 :]):

@@ -27,10 +27,10 @@ from facepay.face.config import FaceConfig
 from facepay.face.engine import FaceEngine
 from facepay.face.pack import PackManifest
 
-FRAMES = 15
-FRAME_MS = 1000.0 / 7.5
+FRAMES = burst.RECORDING_FRAMES
+FRAME_MS = burst.RECORDING_FRAME_MS
 FACES_PREFIX = "FACEPAY_FACES_DIR/"
-MEASURE_VERSION = "4"  # bump when observe_burst or texture planarity change
+MEASURE_VERSION = "5"  # bump when observe_burst or texture planarity change
 
 
 @dataclass(frozen=True)

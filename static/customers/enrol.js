@@ -1,6 +1,6 @@
 // Enrolment with the camera (issue 12): the same burst as the counter. The server draws a
 // liveness challenge for this enrolment; the page shows it in the reader's language, records
-// about 2 s of frames (static/payments/burst.js) with a progress ring, and posts them with the
+// about 1.5 s of frames (static/payments/burst.js) with a progress ring, and posts them with the
 // challenge's id. The server enrols only when the burst is live; no frame is stored anywhere.
 (function () {
   "use strict";
@@ -59,7 +59,7 @@
     say("recording");
     let burst;
     try {
-      burst = await window.FacePayBurst.record(video, { durationMs: 2000, frames: 15, onProgress: progress });
+      burst = await window.FacePayBurst.record(video, { onProgress: progress });
     } catch (error) {
       say("camera_unavailable");
       card.dataset.state = "refused";

@@ -1,10 +1,10 @@
-// A burst for the liveness check (issue 12): about 2 s of camera frames, each with its capture
+// A burst for the liveness check (issue 12): about 1.5 s of camera frames, each with its capture
 // time, recorded while the page shows the challenge the server drew. Used by the counter screen
 // and the camera enrolment page:
 //
 //   await FacePayBurst.open(video);                       // the camera, 640x480 asked
 //   const burst = await FacePayBurst.record(video, {
-//     durationMs: 2000, frames: 15, onProgress: FacePayBurst.ring(svgCircle),
+//     onProgress: FacePayBurst.ring(svgCircle),
 //   });                                                   // {frames: [base64 JPEG], timestamps_ms}
 //   FacePayBurst.stop(video);
 //
@@ -44,7 +44,17 @@
     return canvas;
   }
 
-  async function record(video, { durationMs = 2000, frames = 15, quality = 0.85, onProgress = null } = {}) {
+  // The length and the frame count come from the server (data-burst-ms, data-burst-frames on
+  // the <video>: facepay.face.burst.recording_shape), the shape the liveness check is measured on.
+  async function record(
+    video,
+    {
+      durationMs = Number(video.dataset.burstMs),
+      frames = Number(video.dataset.burstFrames),
+      quality = 0.85,
+      onProgress = null,
+    } = {},
+  ) {
     const canvas = canvasFor(video);
     const context = canvas.getContext("2d");
     const interval = durationMs / Math.max(frames - 1, 1);

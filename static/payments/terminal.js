@@ -328,7 +328,7 @@ async function payWithFace() {
   }
   let burst;
   try {
-    burst = await window.FacePayBurst.record($("camera"), { durationMs: 2000, frames: 15, onProgress: progress });
+    burst = await window.FacePayBurst.record($("camera"), { onProgress: progress });
   } catch {
     state.pendingKey = null;
     return showError({ data: { error: { code: "camera_error" } } });

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.models import EnrolmentChallenge
-from tests.payments.bursts import ENROL_CLIP, FRAME_MS, clip_frames
+from tests.payments.bursts import ENROL_CLIP, FRAME_MS, FRAMES, clip_frames
 
 ENROL = "customers_api:face_enrol"
 CHALLENGE = "customers_api:face_enrol_challenge"
@@ -41,7 +41,7 @@ def draw(
     return {**drawn, "challenge": challenge, "issued_ms": issued.timestamp() * 1000.0}
 
 
-def times_after(drawn: dict[str, Any], count: int = 15) -> list[float]:
+def times_after(drawn: dict[str, Any], count: int = FRAMES) -> list[float]:
     first = drawn["issued_ms"] + 300.0
     return [first + index * FRAME_MS for index in range(count)]
 

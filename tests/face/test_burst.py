@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -174,6 +175,23 @@ def test_blink_outcome_not_performed_without_a_closure_or_a_reopening():
     shut = burst.blink_outcome(times_ms=TIMES, ear=ears(set(range(8, 15))), thresholds=THRESHOLDS)
     assert still.reason == burst.REASON_CHALLENGE_NOT_PERFORMED
     assert shut.reason == burst.REASON_CHALLENGE_NOT_PERFORMED
+
+
+def test_a_half_blink_counts_and_only_a_full_closure_in_the_baseline_is_too_early():
+    # The pack's ratios: closed at 0.88 of open, too early only at 0.78 (lbbc2a's slow half
+    # blink reaches 0.86; talking dips the lids to about 0.85 before the instruction).
+    pack = replace(THRESHOLDS, blink_closed_ratio=0.88, blink_early_ratio=0.78)
+    half = ears({6, 7}, closed_value=0.258)  # 0.86 of open
+    dip_then_blink = [0.255, *ears({7, 8})[1:]]  # 0.85 in the baseline, then a blink
+    shut_then_blink = [0.2, *ears({7, 8})[1:]]  # 0.67 in the baseline: already blinking
+    assert burst.blink_outcome(times_ms=TIMES, ear=half, thresholds=pack).is_performed
+    assert burst.blink_outcome(times_ms=TIMES, ear=half, thresholds=THRESHOLDS).reason == (
+        burst.REASON_CHALLENGE_NOT_PERFORMED
+    )
+    assert burst.blink_outcome(times_ms=TIMES, ear=dip_then_blink, thresholds=pack).is_performed
+    assert burst.blink_outcome(times_ms=TIMES, ear=shut_then_blink, thresholds=pack).reason == (
+        burst.REASON_CHALLENGE_TOO_EARLY
+    )
 
 
 # --- turns and nods -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Bursts for tests: real live clips of liveness-dev (hand-labelled in bench/liveness_labels.csv),
-cut the way the attack kit cuts them (15 frames, every second frame of a 15 fps clip)."""
+cut the way the attack kit cuts them (the product's recording: burst.RECORDING_FRAMES frames,
+every second frame of a 15 fps clip)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from pathlib import Path
 import cv2
 from django.conf import settings
 
+from facepay.face import burst
 from payments.models import PaymentAttempt
 
-FRAME_MS = 1000.0 / 7.5
+FRAME_MS = burst.RECORDING_FRAME_MS
+FRAMES = burst.RECORDING_FRAMES
 # Person grid-spk-s2 in two clips: one enrols, the other pays (both blink in their window).
-ENROL_CLIP = ("live/live_grid-spk-s2_id2_vcd_swwp2s_s00.mp4", 6)
-PAY_CLIP = ("live/live_grid-spk-s2_pwij3p_s00.mp4", 8)
+# The paying clip is also the browsers' fake camera: its 12-frame recordings are live from any
+# start in its first 0.87 s (measured with examine_burst), the enrolling clip's only from some.
+ENROL_CLIP = ("live/live_grid-spk-s2_pwij3p_s00.mp4", 12)
+PAY_CLIP = ("live/live_grid-spk-s2_id2_vcd_swwp2s_s00.mp4", 6)
 
 
 def clip_path(name: str) -> Path:
@@ -23,7 +28,7 @@ def clip_path(name: str) -> Path:
 
 
 @functools.cache
-def clip_frames(name: str, start: int, stride: int = 2, count: int = 15) -> tuple[bytes, ...]:
+def clip_frames(name: str, start: int, stride: int = 2, count: int = FRAMES) -> tuple[bytes, ...]:
     """JPEG frames of a clip from `start`, every `stride`-th (as a 640x480 webcam would send)."""
     capture = cv2.VideoCapture(str(clip_path(name)))
     frames = []
@@ -40,7 +45,7 @@ def clip_frames(name: str, start: int, stride: int = 2, count: int = 15) -> tupl
 
 
 def recorded_after_challenge(
-    attempt: PaymentAttempt, count: int = 15, *, seconds_ago: float = 3.0
+    attempt: PaymentAttempt, count: int = FRAMES, *, seconds_ago: float = 3.0
 ) -> list[float]:
     """Timestamps of a burst recorded after the attempt's challenge: the challenge is moved
     `seconds_ago` into the past (the time a counter spends showing it and recording), and the

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -56,8 +56,11 @@ def create_payload(amount_minor: int = 3800, key: str = "k1") -> dict[str, objec
 
 
 def grey_burst(attempt: dict[str, object]) -> dict[str, object]:
-    """12 faceless 640x480 frames, 120 ms apart, recorded from the challenge's issue on."""
-    issued = datetime.fromisoformat(str(attempt["created_at"])).timestamp() * 1000.0
+    """12 faceless 640x480 frames, 120 ms apart, recorded from the challenge's issue on; the
+    challenge is moved 2 s into the past, the time a counter takes to show it and record."""
+    issued_at = datetime.fromisoformat(str(attempt["created_at"])) - timedelta(seconds=2)
+    PaymentAttempt.objects.filter(public_id=attempt["id"]).update(challenge_issued_at=issued_at)
+    issued = issued_at.timestamp() * 1000.0
     frame = base64.b64encode(jpeg_bytes((640, 480))).decode()
     return {"frames": [frame] * 12, "timestamps_ms": [issued + 10 + 120 * n for n in range(12)]}
 
@@ -197,9 +200,8 @@ def test_terminal_socket_receives_status_and_refuses_strangers() -> None:
         connected, _ = await socket.connect()
         assert connected
         response = await sync_to_async(device.call)("POST", CREATE, create_payload())
-        await sync_to_async(device.call)(
-            "POST", f"{CREATE}{response.json()['id']}/burst/", grey_burst(response.json())
-        )
+        burst = await sync_to_async(grey_burst)(response.json())
+        await sync_to_async(device.call)("POST", f"{CREATE}{response.json()['id']}/burst/", burst)
         events = [await socket.receive_json_from(timeout=5) for _ in range(3)]
         await socket.disconnect()
         return stranger_connected, response.json(), events

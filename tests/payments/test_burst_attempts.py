@@ -21,7 +21,13 @@ from facepay.face.engine import get_engine
 from payments import errors, services
 from payments.models import AttemptFrame, JournalEntry, PaymentAttempt
 from tests.merchants.factories import TerminalFactory
-from tests.payments.bursts import ENROL_CLIP, PAY_CLIP, clip_frames, recorded_after_challenge
+from tests.payments.bursts import (
+    ENROL_CLIP,
+    FRAMES,
+    PAY_CLIP,
+    clip_frames,
+    recorded_after_challenge,
+)
 from tests.payments.factories import enrolled_customer
 from tests.payments.test_attempts import JPEG, jpeg_bytes
 
@@ -122,7 +128,7 @@ def test_a_photo_held_still_is_declined_challenge_not_performed(
     still = clip_frames(*PAY_CLIP)[0]
     attempt = face_attempt("blink")
     with django_capture_on_commit_callbacks(execute=True):
-        submit(attempt, [still] * 15, recorded_after_challenge(attempt))
+        submit(attempt, [still] * FRAMES, recorded_after_challenge(attempt))
     attempt.refresh_from_db()
     assert (attempt.status, attempt.decline_code) == (
         "declined",
@@ -168,24 +174,24 @@ def test_malformed_burst_is_refused_with_its_code_and_declines(case: str, code: 
     if case == "two_stills":
         frames, times = frames[:2], times[:2]
     elif case == "too_many":
-        frames, times = frames + frames[:6], [times[0] + 100.0 * n for n in range(21)]
+        frames, times = (frames * 2)[:21], [times[0] + 100.0 * n for n in range(21)]
     elif case == "timestamps_backwards":
         times = _shifted(times, 5, -200.0)
     elif case == "long_gap":
         times = [value + (900.0 if number >= 7 else 0.0) for number, value in enumerate(times)]
     elif case == "sizes_differ":
-        frames = [*frames[:14], jpeg_bytes((320, 240))]
+        frames = [*frames[:-1], jpeg_bytes((320, 240))]
     elif case == "timestamps_missing":
         times = times[:10]
     elif case == "recorded_before_challenge":
         times = [value - 2500.0 for value in times]
     elif case == "longer_than_since_challenge":
-        # Just issued, and a terminal clock "1 s behind" (inside the allowance) claims a 2 s
+        # Just issued, and a terminal clock "1 s behind" (inside the allowance) claims a 1.5 s
         # recording: on the server's clock alone it cannot have followed the challenge.
         PaymentAttempt.objects.filter(pk=attempt.pk).update(challenge_issued_at=timezone.now())
         attempt.refresh_from_db()
         start = attempt.challenge_issued_at.timestamp() * 1000.0 - 1000.0
-        times = [start + 133.3 * n for n in range(15)]
+        times = [start + 133.3 * n for n in range(len(frames))]
     with pytest.raises(face_errors.FaceError) as refused:
         submit(attempt, frames, times)
     assert refused.value.code == code
@@ -214,7 +220,7 @@ def test_second_burst_and_unknown_attempt_are_refused() -> None:
             frames=frames,
             timestamps_ms=times,
         )
-    assert AttemptFrame.objects.filter(attempt=attempt).count() == 15
+    assert AttemptFrame.objects.filter(attempt=attempt).count() == len(frames)
 
 
 def test_frame_that_is_not_an_image_is_refused_before_anything_is_stored() -> None:

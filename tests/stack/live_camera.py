@@ -1,14 +1,14 @@
 """Fake cameras for the liveness browser tests: a live clip and the kit's attacks, as Y4M.
 
-The live clip is `live_grid-spk-s2_pwij3p_s00.mp4` of liveness-dev (person grid-spk-s2, labelled
-"blink" in bench/liveness_labels.csv: blinks at frames 20-21 and 29-30 of 15 fps). The stack
-draws only the blink challenge (FACEPAY_LIVENESS_CHALLENGES=blink in tests/stack/conftest.py):
+The live clip is `live_grid-spk-s2_id2_vcd_swwp2s_s00.mp4` of liveness-dev (person grid-spk-s2,
+labelled "blink" in bench/liveness_labels.csv: blinks at frames 16 and 26-27 of 15 fps). The
+stack draws only the blink challenge (FACEPAY_LIVENESS_CHALLENGES=blink in tests/stack/conftest.py):
 the test cannot make a recorded clip follow a random draw, so it fixes the draw and says so.
-Chromium restarts the file when the page opens the camera and loops it, so the page's 2 s
+Chromium restarts the file when the page opens the camera and loops it, so the page's 1.5 s
 recording starts at its own start-up delay into the clip; measured offline on the same frames
-(examine_burst at 7.5 fps), a recording starting 0.2 to 1.0 s after the camera opens contains
-the first blink after its baseline and is live (earlier: the blink comes too late; 1.2-1.4 s:
-the blink falls in the baseline and is refused as too early).
+(examine_burst at 7.5 fps, JPEG as the page sends them), a recording starting 0 to 0.87 s after
+the camera opens contains the first blink after its baseline and is live (0.93-1.13 s: the
+blink falls in the baseline and is refused as too early; 1.2-1.53 s: live on the second blink).
 
 The attacks are rendered by the kit's own code (bench/liveness_kit.py `render_photo_attack`)
 from a frame of the same person's clip: a flat print and a photo on a phone screen, each asked
@@ -27,12 +27,11 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 
 from facepay.face import burst_probe
 from facepay.face.engine import get_engine
 from payments.models import PaymentAttempt
-from tests.payments.bursts import ENROL_CLIP, PAY_CLIP, clip_frames, clip_path
+from tests.payments.bursts import ENROL_CLIP, FRAME_MS, PAY_CLIP, clip_frames, clip_path
 from tests.stack.browser import write_y4m_frames
 
 KIT = Path(__file__).resolve().parents[2] / "bench" / "liveness_kit.py"
@@ -102,12 +101,12 @@ def burst_payload(
 
 
 def clip_burst(issued_at: str, clip: tuple[str, int]) -> dict[str, object]:
-    """`clip`'s 15-frame burst stamped from `issued_at` (ISO time of the challenge) on, once
-    that much recording time could have passed on the server's clock."""
+    """`clip`'s burst stamped from `issued_at` (ISO time of the challenge) on, once that much
+    recording time has passed on the server's clock."""
     issued_ms = datetime.fromisoformat(issued_at).timestamp() * 1000.0
     frames = clip_frames(*clip)
-    times = [issued_ms + 10.0 + 133.3 * index for index in range(len(frames))]
-    ready_s = (times[-1] - settings.FACEPAY_BURST_CLOCK_ALLOWANCE_MS + 200.0) / 1000.0
+    times = [issued_ms + 10.0 + FRAME_MS * index for index in range(len(frames))]
+    ready_s = (times[-1] + 20.0) / 1000.0
     time.sleep(max(0.0, ready_s - time.time()))
     return {
         "frames": [base64.b64encode(frame).decode() for frame in frames],
@@ -128,7 +127,7 @@ def pay_by_face_on_counter(
     presses "try again"; returns the attempt and how many liveness refusals came first.
 
     Chromium's fake camera loops the clip and does not always restart it when the page opens
-    the camera again, so now and then the 2 s recording holds no whole blink after its
+    the camera again, so now and then the 1.5 s recording holds no whole blink after its
     baseline (measured here under load: about 1 payment in 10). That is the camera file's
     phase, not the page; each test prints or bounds the refusals it met."""
     for refused in range(retries + 1):

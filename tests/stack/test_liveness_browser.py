@@ -3,7 +3,7 @@
 An enrolled person's live clip (liveness-dev) reaches the confirm screen under the challenge the
 server drew; the same person's print attack and phone-screen attack (rendered by the kit's code)
 are declined with the liveness reason shown in Chinese. The pay-to-confirm time (the click on
-"Pay with face" to the confirm buttons, challenge and 2 s recording included) is printed.
+"Pay with face" to the confirm buttons, challenge and 1.5 s recording included) is printed.
 """
 
 from __future__ import annotations
@@ -132,10 +132,10 @@ def test_live_clip_pays_and_print_and_screen_attacks_are_declined_in_chinese(
         page.click("#restart")
     ordered = sorted(timings)
     print(  # noqa: T201
-        "pay-to-confirm (click to confirm screen, challenge and 2 s recording included): "
+        "pay-to-confirm (click to confirm screen, challenge and 1.5 s recording included): "
         + ", ".join(f"{value:.2f} s" for value in timings)
         + f"; worst {ordered[-1]:.2f} s of {len(timings)}; of which challenge issued to burst "
-        "received (camera, 2 s recording, upload): "
+        "received (camera, 1.5 s recording, upload): "
         + ", ".join(f"{first:.2f} s" for first, _ in stages)
         + "; burst received to match decided (queue, liveness, recognition): "
         + ", ".join(f"{second:.2f} s" for _, second in stages)
