@@ -53,6 +53,18 @@ LIVENESS_SPECIES = {
 }
 
 
+def _held_out(liveness: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The leave-one-person-out figures of a liveness report (None before they were published)."""
+    held_out = liveness["figures"].get("leave_one_person_out") if liveness else None
+    if not held_out:
+        return None
+    return {
+        **held_out,
+        "bpcer_percent": 100 * held_out["bpcer"],
+        "most_accepted": max(held_out["worst_fold_accepted"].values(), default=0),
+    }
+
+
 def accuracy(request: HttpRequest) -> HttpResponse:
     """Public, no login: the current model pack's measured figures, with date and data."""
     figures = selectors.pack_figures_public()
@@ -104,6 +116,7 @@ def accuracy(request: HttpRequest) -> HttpResponse:
         "non_response_percent": (
             100 * liveness["figures"]["attack_non_response_rate"] if liveness else None
         ),
+        "held_out": _held_out(liveness),
     }
     return render(request, "accuracy.html", context)
 

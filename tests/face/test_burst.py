@@ -537,9 +537,29 @@ def test_decide_all_and_calibration_use_the_screen_measure():
         kit_row("attack", "screen_photo", "g"), tuple(live_turn_burst()), 0.3, None, None, 0.9
     )
     proposed = liveness_eval.propose_thresholds([live, screen], THRESHOLDS, source="test")
-    assert proposed.screen_max_chroma_ratio == 0.22  # 1.1 x the highest live value
+    assert proposed.screen_max_chroma_ratio == 0.2857  # the highest live value / 0.7
     accepted, refused = liveness_eval.decide_all([live, screen], proposed)
     assert (accepted.is_accepted, refused.reason) == (True, burst.REASON_PASSIVE_SPOOF)
+
+
+def test_leave_one_person_out_decides_each_person_by_limits_calibrated_without_them():
+    def measured(kind: str, species: str, identity: str, screen: float) -> liveness_eval.Measured:
+        row = kit_row(kind, species, identity)
+        return liveness_eval.Measured(row, tuple(live_turn_burst()), 0.3, None, None, screen)
+
+    kit = [
+        measured("live", "live", "a", 0.2),
+        measured("live", "live", "b", 0.3),  # above a's limit (0.2 / 0.7 = 0.286)
+        measured("attack", "screen_photo", "g", 0.9),
+        measured("attack", "screen_photo", "h", 0.4),  # under b's limit (0.3 / 0.7 = 0.429)
+    ]
+    held_out = liveness_eval.leave_one_person_out(kit, THRESHOLDS)
+    assert (held_out.people, held_out.live) == (2, 2)
+    assert held_out.refused == {"live-b": burst.REASON_PASSIVE_SPOOF}
+    assert held_out.worst_fold_accepted == {"screen_photo": 1}  # h, in the fold leaving a out
+    # In sample, every live burst passes: the figure only leaving people out can show.
+    in_sample = liveness_eval.propose_thresholds(kit, THRESHOLDS, source="test")
+    assert all(item.is_accepted for item in liveness_eval.decide_all(kit[:2], in_sample))
 
 
 def cut_out_sequence(*, behind_px: float) -> list[np.ndarray]:

@@ -219,6 +219,11 @@ class Command(BaseCommand):
                 "seconds_per_burst": report["seconds_per_burst"],
                 "challenges": list(burst.CHALLENGES),
                 "kit": {key: report["kit"][key] for key in ("kit_version", "seed", "per_species")},
+                "leave_one_person_out": {
+                    key: report["leave_one_person_out"][key]
+                    for key in ("people", "live", "bpcer", "worst_fold_accepted")
+                }
+                | {"refused": len(report["leave_one_person_out"]["refused"])},
             }
             kit = report["kit"]
             data = (
@@ -264,6 +269,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Burst liveness thresholds written to {path}")
         outcomes = liveness_eval.decide_all(measured, thresholds)
         report = liveness_eval.report_json(outcomes, measured, thresholds)
+        held_out = liveness_eval.leave_one_person_out(measured, thresholds)
+        report["leave_one_person_out"] = {
+            "people": held_out.people,
+            "live": held_out.live,
+            "refused": held_out.refused,
+            "bpcer": round(len(held_out.refused) / max(held_out.live, 1), 4),
+            "worst_fold_accepted": held_out.worst_fold_accepted,
+        }
         report["kit"] = json.loads((kit_dir / "kit.json").read_text())
         report["kit_dir"] = _label(kit_dir, config.faces_dir)
         self._print_liveness(report)
@@ -289,6 +302,16 @@ class Command(BaseCommand):
                 f"{item['accepted']:>8} {label:>16}  {reasons}"
             )
             self.stdout.write(f"  {'':28} accepted/asked per challenge: {asked}")
+        held_out = report["leave_one_person_out"]
+        refused = ", ".join(f"{key} ({value})" for key, value in held_out["refused"].items())
+        self.stdout.write(
+            f"  leave-one-person-out ({held_out['people']} people; each person's clips decided by"
+            f" limits calibrated without them): BPCER {100 * held_out['bpcer']:.2f} %"
+            f" ({len(held_out['refused'])} of {held_out['live']}"
+            f"{': ' + refused if refused else ''});"
+            f" most attacks accepted in one fold: "
+            + ", ".join(f"{key} {value}" for key, value in held_out["worst_fold_accepted"].items())
+        )
         self.stdout.write(
             f"  attack non-response rate {100 * report['attack_non_response_rate']:.2f} %; "
             f"engine time per burst mean {report['seconds_per_burst']['mean']} s, "
