@@ -272,11 +272,11 @@ def test_challenge_is_drawn_at_random_from_the_configured_set_and_needs_consent(
     assert drawn == {"blink", "turn_left", "turn_right", "nod"}
 
 
-def test_consent_texts_v2_are_current_v1_stays_and_a_v1_consent_still_counts() -> None:
+def test_consent_texts_v3_are_current_v1_stays_and_a_v1_consent_still_counts() -> None:
     services.consent_documents_ensure()
     storage = selectors.consent_document_current(purpose="template_storage")
     payment = selectors.consent_document_current(purpose="face_payment")
-    assert (storage.version, payment.version) == (2, 2)
+    assert (storage.version, payment.version) == (3, 3)
     dimension = template_dimension()
     assert dimension == 640  # the configured pack (sface-fusion-v1: 128 + 512)
     assert f"{dimension} numbers" in storage.text
@@ -285,6 +285,9 @@ def test_consent_texts_v2_are_current_v1_stays_and_a_v1_consent_still_counts() -
         assert "10 to 20 frames" in document.text
         assert "10 至 20 帧" in document.text
         assert "random" in document.text
+        # The recording's length as the counter and the enrolment page record it (1.47 s).
+        assert "about one and a half seconds" in document.text
+        assert "约一秒半" in document.text
     assert ConsentDocument.objects.filter(version=1).count() == 2
     assert "512 numbers" in ConsentDocument.objects.get(purpose="template_storage", version=1).text
 

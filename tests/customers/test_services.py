@@ -435,11 +435,11 @@ def test_sms_sender_is_pluggable(settings):
 def test_consent_document_publish_next_version_and_give_again():
     customer = consented(CustomerFactory())
     published = selectors.consent_document_current(purpose=PURPOSES[0]).version
-    assert published == 2  # migration 0010: version 2 of the texts (issue 12)
+    assert published == 3  # migration 0011: version 3 of the texts (the 1.5 s recording)
     document = services.consent_document_publish(
-        purpose=PURPOSES[0], title="Consent to face payment", text="Version 3 text."
+        purpose=PURPOSES[0], title="Consent to face payment", text="Version 4 text."
     )
-    assert document.version == 3
+    assert document.version == 4
     record = services.consent_give(
         customer=customer, purpose=PURPOSES[0], document_sha256=document.sha256
     )
