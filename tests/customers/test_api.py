@@ -418,6 +418,7 @@ def test_enrol_page_refuses_upload_camera_enrols_and_privacy_page_deletes(photos
     page = client.get(reverse("customers:enrol")).content.decode()
     assert 'id="upload-form"' not in page
     assert reverse("customers_api:face_enrol_challenge") in page
+    assert 'data-burst-frames="12" data-burst-ms="1467"' in page  # the counter's recording
     response = client.post(
         reverse("customers:enrol"),
         {"images": [_upload(photos.person_a[0]), _upload(photos.person_a[1])]},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -369,6 +370,35 @@ def test_engine_accepts_a_live_blink_and_refuses_the_same_face_as_a_still(
     )
     assert (live.is_live, live.reason) == (True, None)
     assert (still.is_live, still.reason) == (False, burst.REASON_CHALLENGE_NOT_PERFORMED)
+
+
+def test_observing_a_burst_two_frames_at_a_time_changes_nothing_but_the_time(
+    face_manifest, face_config, faces_dir: Path
+):
+    frames = clip_burst(
+        faces_dir / "liveness-dev/live/live_grid-spk-bbaf2n_bbaf2n_s00.mp4", start=14
+    )
+    serial, threaded = (
+        FaceEngine(face_manifest, config=replace(face_config, burst_threads=threads))
+        for threads in (1, 2)
+    )
+    workers = set(threaded.map_frames(lambda _: threading.current_thread().name, range(8)))
+    assert workers
+    assert all(name.startswith("burst-frame") for name in workers)
+    assert set(serial.map_frames(lambda _: threading.current_thread().name, range(2))) == {
+        threading.current_thread().name
+    }
+    one = serial.observe_burst(frames, TIMES)
+    two = threaded.observe_burst(frames, TIMES)
+    assert [item.timestamp_ms for item in one] == [item.timestamp_ms for item in two]
+    for first, second in zip(one, two, strict=True):
+        np.testing.assert_array_equal(first.points68, second.points68)
+        assert (first.yaw_deg, first.pitch_deg) == (second.yaw_deg, second.pitch_deg)
+        assert first.passive_score == second.passive_score
+        if first.embedding is None:
+            assert second.embedding is None
+        else:
+            np.testing.assert_array_equal(first.embedding, second.embedding)
 
 
 # --- the kit figures ----------------------------------------------------------------------------

@@ -64,3 +64,12 @@ def test_signature_refusal_is_worded_in_the_readers_language() -> None:
     error = response.json()["error"]
     assert error["code"] == "signature_invalid"
     assert error["message"] == "签名与请求不符。"
+
+
+def test_counter_page_records_the_burst_the_liveness_check_is_measured_on() -> None:
+    terminal = terminal_with_secret().terminal
+    client = Client()
+    client.force_login(StoreStaffFactory(store=terminal.store).user)
+    page = client.get(f"/payments/terminal/{terminal.pk}/").content.decode()
+    # burst.RECORDING_FRAMES at 7.5 fps: 12 frames, 1467 ms first to last (kit v2's shape).
+    assert 'data-burst-frames="12" data-burst-ms="1467"' in page
