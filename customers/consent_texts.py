@@ -1,4 +1,4 @@
-"""Every version of each consent text (data migrations 0004 and 0010 publish them; services
+"""Every version of each consent text (data migrations 0004, 0010 and 0011 publish them; services
 re-publish missing ones if a database was emptied, e.g. between transactional tests). Earlier
 versions stay published: a consent given to any version of a purpose remains valid."""
 
