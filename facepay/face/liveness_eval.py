@@ -243,6 +243,15 @@ SCREEN_MARGIN = 0.7  # screen chroma: the highest live value / 0.7
 PASSIVE_MARGIN = 0.1  # passive model: 0.1 x the lowest live median (a weak signal alone)
 
 
+def _labelled_live(measured: list[Measured]) -> list[Measured]:
+    """The live bursts asked for a challenge their clip contains (the ones BPCER counts)."""
+    return [
+        item
+        for item in measured
+        if item.row.kind == "live" and item.row.challenge in burst.CHALLENGES
+    ]
+
+
 def propose_thresholds(
     measured: list[Measured], base: burst.BurstThresholds, *, source: str
 ) -> burst.BurstThresholds:
@@ -255,11 +264,7 @@ def propose_thresholds(
     (RESIDUAL_MARGIN, SCREEN_MARGIN, PASSIVE_MARGIN), so no live burst of the kit is refused by
     them and a person outside it has room. `leave_one_person_out` measures that room.
     """
-    live = [
-        item
-        for item in measured
-        if item.row.kind == "live" and item.row.challenge in burst.CHALLENGES
-    ]
+    live = _labelled_live(measured)
     residuals = []
     passives = []
     textures = []
@@ -332,11 +337,7 @@ def leave_one_person_out(measured: list[Measured], base: burst.BurstThresholds) 
     the limits are calibrated without their clips (and mirrors) and decide their clips; the
     attacks are decided under every fold's limits (the most accepted in one fold is kept).
     In-sample figures cannot show how tight limits generalise; this can, on few people."""
-    live = [
-        item
-        for item in measured
-        if item.row.kind == "live" and item.row.challenge in burst.CHALLENGES
-    ]
+    live = _labelled_live(measured)
     attacks = [item for item in measured if item.row.kind == "attack"]
     people = sorted({item.row.identity for item in live})
     refused: dict[str, str] = {}
