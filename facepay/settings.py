@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "facepay.middleware.SyncChainMiddleware",  # innermost: see its docstring
 ]
 
 ROOT_URLCONF = "facepay.urls"
