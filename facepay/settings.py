@@ -154,6 +154,7 @@ LOGOUT_REDIRECT_URL = "landing"
 # --- Redis: cache, Celery, channel layer ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 IS_EMBEDDED_SERVICES = not REDIS_URL
+CACHES: dict[str, dict[str, Any]]
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if IS_EMBEDDED_SERVICES:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -164,7 +165,11 @@ if IS_EMBEDDED_SERVICES:
     CELERY_TASK_EAGER_PROPAGATES = True
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"pool_class": "facepay.redis_pool.SharedConnectionPool"},
+        }
     }
     CHANNEL_LAYERS = {
         "default": {
