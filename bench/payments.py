@@ -8,9 +8,11 @@ The database named in DATABASE_URL is migrated, EMPTIED and filled with bench ro
 scratch database). Measures, for a real dev-set photo of an enrolled customer sent as a
 640x480 JPEG: terminal POST → `awaiting_confirmation` pushed on the terminal's websocket, and
 confirm → `captured` pushed; the same with the customer's confirm-free amount on (POST →
-`captured` pushed, the worker captures); then sustained captures per second through the signed
-HTTP API (many customers, `--clients` concurrent terminals) and directly through the capture
-service (threads, no HTTP), which is the ledger's own ceiling.
+`captured` pushed, the worker captures); then, with production settings (DEBUG off), sustained
+signed requests per second: the cheapest signed call (GET terminal/me, the stack's floor) and
+captures through the signed HTTP API (many customers, `--clients` concurrent terminals), each
+with the CPU time every kind of process (uvicorn, PostgreSQL, Redis, this client) spent a
+request; and captures directly through the capture service (threads, no HTTP).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import base64
 import io
 import json
+import logging
 import os
 import platform
 import signal
@@ -39,6 +42,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facepay.settings")
 os.environ.setdefault(
     "FACEPAY_DATA_KEYS", "bench:" + base64.b64encode(b"facepay-bench-key-encryption-k!!").decode()
 )
+# Production settings, as a street runs them (DEBUG keeps every query's SQL in memory and
+# serves static files by a disk lookup); plain http on localhost, and the SMS outbox.
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("FACEPAY_DEVELOPMENT_MESSAGES", "true")
 
 import django  # noqa: E402
 
@@ -64,6 +72,7 @@ from payments.models import PaymentAttempt  # noqa: E402
 from tests.merchants.factories import MerchantFactory, StoreStaffFactory, terminal_with_secret  # noqa: E402
 from tests.payments.factories import CustomerFactory, enrolled_customer, fund, give_consents  # noqa: E402
 
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request costs the client CPU
 DOCS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Payments"
 CREATE = "/api/payments/terminal/attempts/"
@@ -117,6 +126,10 @@ class Processes:
                 str(web_workers),
                 "--log-level",
                 "warning",
+                # A terminal's connection may idle past uvicorn's 5 s default between two of
+                # its captures; a POST sent as the server closes it fails (no retry for POST).
+                "--timeout-keep-alive",
+                "60",
             ],
             cwd=REPO,
             env=web_env,
@@ -320,28 +333,68 @@ def prepared_attempts(count: int, customers: int) -> tuple[list[PaymentAttempt],
     return attempts, credentials
 
 
-def http_captures(processes: Processes, count: int, clients: int, customers: int) -> float:
-    attempts, credentials = prepared_attempts(count, customers=customers)
+def signed_calls(
+    processes: Processes,
+    calls: list[tuple[int, str, str]],
+    credentials: list,  # type: ignore[type-arg]
+    clients: int,
+) -> tuple[float, Counter[str]]:
+    """(terminal id, method, path) calls, signed, from `clients` threads: calls a second and
+    the CPU seconds each kind of process spent a call."""
     local = threading.local()
 
-    def confirm(attempt: PaymentAttempt) -> int | str:
+    def call(spec: tuple[int, str, str]) -> int | str:
+        terminal_id, method, path = spec
         if not hasattr(local, "devices"):  # one HTTP connection pool per client thread
             local.devices = {
                 c.terminal.pk: Device(processes.base_url, c.key_id, c.secret) for c in credentials
             }
-        response = local.devices[attempt.terminal_id].call(
-            "POST", f"{CREATE}{attempt.public_id}/confirm/"
-        )
+        response = local.devices[terminal_id].call(method, path)
         return response.status_code if response.status_code == 200 else response.text[:200]
 
+    before = cpu_seconds_by_kind()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        codes = list(pool.map(confirm, attempts))
+        codes = list(pool.map(call, calls))
     elapsed = time.perf_counter() - started
-    if codes.count(200) != count:
+    after = cpu_seconds_by_kind()
+    if codes.count(200) != len(calls):
         failures = Counter(code for code in codes if code != 200)
-        raise RuntimeError(f"http captures failed: {failures.most_common(3)}")
-    return count / elapsed
+        raise RuntimeError(f"signed calls failed: {failures.most_common(3)}")
+    per_call = Counter(
+        {
+            kind: (after[kind] - before[kind]) / len(calls)
+            for kind in after
+            if after[kind] > before[kind]
+        }
+    )
+    return len(calls) / elapsed, per_call
+
+
+def cpu_line(per_call: Counter[str]) -> str:
+    kinds = ", ".join(f"{kind} {1000 * used:.1f}" for kind, used in per_call.most_common())
+    return f"{kinds} (all {1000 * sum(per_call.values()):.1f})"
+
+
+def http_captures(
+    processes: Processes, count: int, clients: int, customers: int
+) -> tuple[float, Counter[str]]:
+    attempts, credentials = prepared_attempts(count, customers=customers)
+    calls = [(a.terminal_id, "POST", f"{CREATE}{a.public_id}/confirm/") for a in attempts]
+    return signed_calls(processes, calls, credentials, clients)
+
+
+def signed_floor(processes: Processes, count: int, clients: int) -> tuple[float, Counter[str]]:
+    """The cheapest signed request a terminal makes (GET terminal/me: the signature, the nonce,
+    one terminal query, a small JSON answer): what the stack costs before any payment work."""
+    credentials = [
+        terminal_with_secret(store__merchant=MerchantFactory()) for _ in range(MERCHANTS)
+    ]
+    calls = [
+        (credentials[n % MERCHANTS].terminal.pk, "GET", "/api/merchants/terminal/me")
+        for n in range(count)
+    ]
+    return signed_calls(processes, calls, credentials, clients)
 
 
 def service_captures(count: int, threads: int, customers: int) -> float:
@@ -400,6 +453,38 @@ def profiled_captures(count: int, customers: int, top: int = 25) -> str:
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     return f"{count - 1} signed HTTP captures in one thread, {each:.1f} ms each\n{out.getvalue()}"
+
+
+def cpu_seconds_by_kind() -> Counter[str]:
+    """CPU seconds used so far by each kind of process on the machine (/proc). PostgreSQL's
+    backends that have exited are counted in the postmaster's children's times."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds: Counter[str] = Counter()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        if b"multiprocessing" in cmdline:  # uvicorn's workers are spawned: name the parent's
+            cmdline = Path(f"/proc/{fields[1]}/cmdline").read_bytes()
+        own, children = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+        if name == "postgres" or b"postgres" in cmdline[:40]:
+            kind, used = "PostgreSQL", own + children
+        elif name == "redis-server":
+            kind, used = "Redis", own
+        elif b"uvicorn" in cmdline:
+            kind, used = "uvicorn", own
+        elif b"celery" in cmdline:
+            kind, used = "Celery", own
+        elif int(stat.parent.name) == os.getpid():
+            kind, used = "bench client", own
+        else:
+            kind, used = "other", own
+        seconds[kind] += used / tick
+    return seconds
 
 
 class ConnectionSampler:
@@ -462,9 +547,12 @@ def main() -> None:
     try:
         with ConnectionSampler() as sampler:
             latency = {} if args.skip_latency else latency_run(processes, args.payments, faces)
-            started = time.perf_counter()
-            http_rate = http_captures(processes, args.captures, args.clients, customers)
-            print(f"http: {http_rate:.1f} captures/s ({time.perf_counter() - started:.0f} s)")
+            floor_rate, floor_cpu = signed_floor(processes, args.captures, args.clients)
+            print(f"signed floor (GET terminal/me): {floor_rate:.1f} requests/s")
+            print(f"  CPU ms a request: {cpu_line(floor_cpu)}")
+            http_rate, http_cpu = http_captures(processes, args.captures, args.clients, customers)
+            print(f"http: {http_rate:.1f} captures/s")
+            print(f"  CPU ms a capture: {cpu_line(http_cpu)}")
     finally:
         processes.stop()
     # CONN_MAX_AGE=0: a connection lives for one request or one job, so the stack never holds
@@ -507,12 +595,17 @@ def main() -> None:
             for name, v in rows
         ),
         "",
-        "| sustained captures | per second |",
+        "| sustained signed requests | per second |",
         "|---|---:|",
+        f"| the floor: signed GET terminal/me, {args.clients} concurrent terminals, "
+        f"{args.captures} requests | {floor_rate:.0f} |",
         f"| signed HTTP confirm, {args.clients} concurrent terminals, {args.captures} captures | "
         f"{http_rate:.0f} |",
         f"| capture service directly, {args.clients} threads, {args.captures} captures | "
         f"{service_rate:.0f} |",
+        "",
+        f"CPU ms a request, by process (/proc): floor {cpu_line(floor_cpu)}; "
+        f"capture {cpu_line(http_cpu)}.",
         "",
         f"PostgreSQL sessions on the database, sampled every 50 ms through both runs above: "
         f"peak {sampler.peak}, bound {bound} ({args.clients} in-flight requests + 3 Celery "
