@@ -81,9 +81,8 @@ class PolicyHeadersMiddleware:
 class SyncChainMiddleware:
     """Innermost and sync-only, so that under ASGI Django runs the whole chain in one worker
     thread. Without it every async-capable middleware above runs on the event loop and hops to
-    a thread and back for each of its process_request/process_response: with the Redis pool
-    change, an empty view cost 5.3-6.0 ms of uvicorn CPU, now 3.3-3.5 ms (bench/asgi_floor.py,
-    docs/benchmarks.md, issue 16)."""
+    a thread and back for each of its process_request/process_response: an empty view cost
+    5.3-6.0 ms of uvicorn CPU, now 3.3-3.5 ms (bench/asgi_floor.py, docs/benchmarks.md)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -6,13 +6,11 @@ RedisCacheClient built a pool of its own: every request opened a new Redis conne
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import redis
 
 _pools: dict[tuple[str, str], redis.ConnectionPool] = {}
-_lock = threading.Lock()
 
 
 class SharedConnectionPool(redis.ConnectionPool):
@@ -22,7 +20,8 @@ class SharedConnectionPool(redis.ConnectionPool):
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Any:
         key = (url, repr(sorted(kwargs.items())))
-        with _lock:
-            if key not in _pools:
-                _pools[key] = super().from_url(url, **kwargs)
-            return _pools[key]
+        if key not in _pools:
+            # No lock (a lock held at a fork would stay held in the child): two threads racing
+            # here build two pools, setdefault keeps one, and the other never connected.
+            _pools.setdefault(key, super().from_url(url, **kwargs))
+        return _pools[key]

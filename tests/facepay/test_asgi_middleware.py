@@ -3,8 +3,8 @@
 Django runs an async-capable middleware on the event loop whenever the handler below it is
 async, and a MiddlewareMixin on the event loop sends each of its process_request and
 process_response to a thread and back (seven of them here: an empty view cost 5.3-6.0 ms of
-uvicorn CPU before this and the Redis pool change, 3.3-3.5 ms after; bench/asgi_floor.py). The
-innermost middleware is sync-only, so Django builds every middleware above it in sync mode.
+uvicorn CPU, 3.3-3.5 ms after; bench/asgi_floor.py). The innermost middleware is sync-only, so
+Django builds every middleware above it in sync mode.
 """
 
 from __future__ import annotations
