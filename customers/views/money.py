@@ -6,6 +6,7 @@ import uuid
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +20,9 @@ from customers.views.base import _status, customer_page
 from facepay import money, pages, reauthentication, sign_in
 from facepay.errors import FacePayError
 from facepay.forms import client_address
+
+
+STATEMENT_PAGE_SIZE = 50
 
 
 # --- wallet -------------------------------------------------------------------------------------
@@ -84,6 +88,8 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
         }
         for line in lines
     ]
+    # Newest first, a page at a time: a regular's statement runs to thousands of lines.
+    page = Paginator(rows, STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/wallet.html",
@@ -91,7 +97,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
             "customer": customer,
             "form": form,
             "withdraw_form": withdraw_form,
-            "rows": rows,
+            "page": page,
             "balance_minor": balance_minor,
         },
     )

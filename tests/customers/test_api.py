@@ -514,6 +514,24 @@ def test_wallet_page_top_up():
 
 
 @pytest.mark.django_db
+def test_wallet_statement_is_paged_newest_first():
+    """A regular's statement ran to thousands of rows on one page (the demo's wallet page was
+    197,620 px tall)."""
+    customer = CustomerFactory()
+    for n in range(51):
+        top_up(customer, 100 + n, f"paged-{n}")
+    client = page_for(customer)
+    first = client.get(reverse("customers:wallet")).content.decode()
+    second = client.get(reverse("customers:wallet"), {"page": 2}).content.decode()
+
+    assert first.count('class="kind-top_up"') == 50
+    assert "¥1.50" in first  # the newest top-up
+    assert "Page 1 of 2" in first or "第 1 页，共 2 页" in first
+    assert second.count('class="kind-top_up"') == 1
+    assert "¥1.00" in second  # the oldest
+
+
+@pytest.mark.django_db
 def test_receipt_shows_refunds_against_their_payment_and_only_to_its_payer():
     alice = CustomerFactory()
     bob = CustomerFactory()
