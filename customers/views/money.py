@@ -21,7 +21,6 @@ from facepay import money, pages, reauthentication, sign_in
 from facepay.errors import FacePayError
 from facepay.forms import client_address
 
-
 STATEMENT_PAGE_SIZE = 50
 
 
