@@ -464,12 +464,12 @@ def cpu_seconds_by_kind() -> Counter[str]:
         try:
             raw = stat.read_text()
             cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
+            fields = raw[raw.rindex(")") + 2 :].split()
+            if b"multiprocessing" in cmdline:  # uvicorn's workers are spawned: name the parent's
+                cmdline = Path(f"/proc/{fields[1]}/cmdline").read_bytes()
+        except OSError:  # the process ended while being read
             continue
         name = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        if b"multiprocessing" in cmdline:  # uvicorn's workers are spawned: name the parent's
-            cmdline = Path(f"/proc/{fields[1]}/cmdline").read_bytes()
         own, children = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
         if name == "postgres" or b"postgres" in cmdline[:40]:
             kind, used = "PostgreSQL", own + children

@@ -79,16 +79,16 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
             )
             return redirect("customers:wallet")
     lines = wallet_port.book().statement(customer_id=customer.pk)
-    refunded = wallet_port.refunds_per_payment(lines)
+    refunded = wallet_port.refunds_per_payment(lines)  # a refund may sit on another page
+    # Newest first, a page at a time: a regular's statement runs to thousands of lines.
+    page = Paginator(lines, STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "line": line,
             "refunded_minor": refunded.get(line.payment_id) if line.kind != "refund" else None,
         }
-        for line in lines
+        for line in page.object_list
     ]
-    # Newest first, a page at a time: a regular's statement runs to thousands of lines.
-    page = Paginator(rows, STATEMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "customers/wallet.html",
@@ -96,6 +96,7 @@ def wallet(request: HttpRequest, customer: Customer) -> HttpResponse:
             "customer": customer,
             "form": form,
             "withdraw_form": withdraw_form,
+            "rows": rows,
             "page": page,
             "balance_minor": balance_minor,
         },
